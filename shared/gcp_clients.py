@@ -1,0 +1,70 @@
+"""Google client construction, the one place that knows about the local emulators.
+
+Pub/Sub, Firestore and Cloud Storage find their emulators through Google's own environment
+variables, so their default constructors already do the right thing. Cloud Tasks, Secret Manager,
+Cloud Scheduler and Vertex AI have no such variable: when the settings name an emulator, these
+factories give the real client library an insecure gRPC channel (or base URL) to it instead of
+Google's endpoint. No other code path differs between the local stack and Google Cloud.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import scheduler_v1, secretmanager, tasks_v2
+from google.cloud.scheduler_v1.services.cloud_scheduler.transports import (
+    CloudSchedulerGrpcTransport,
+)
+from google.cloud.secretmanager_v1.services.secret_manager_service.transports import (
+    SecretManagerServiceGrpcTransport,
+)
+from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+from google.genai import Client as GenaiClient
+from google.genai import types as genai_types
+
+from shared.settings import Settings
+
+
+def cloud_tasks_client(settings: Settings) -> tasks_v2.CloudTasksClient:
+    """A Cloud Tasks client for Google Cloud, or for the emulator the settings name."""
+    if settings.cloud_tasks_emulator_host:
+        channel = grpc.insecure_channel(settings.cloud_tasks_emulator_host)
+        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    return tasks_v2.CloudTasksClient()
+
+
+def secret_manager_client(settings: Settings) -> secretmanager.SecretManagerServiceClient:
+    """A Secret Manager client for Google Cloud, or for the emulator the settings name."""
+    if settings.secret_manager_emulator_host:
+        channel = grpc.insecure_channel(settings.secret_manager_emulator_host)
+        return secretmanager.SecretManagerServiceClient(
+            transport=SecretManagerServiceGrpcTransport(channel=channel)
+        )
+    return secretmanager.SecretManagerServiceClient()
+
+
+def scheduler_client(settings: Settings) -> scheduler_v1.CloudSchedulerClient:
+    """A Cloud Scheduler client for Google Cloud, or for the emulator the settings name."""
+    if settings.scheduler_emulator_host:
+        channel = grpc.insecure_channel(settings.scheduler_emulator_host)
+        return scheduler_v1.CloudSchedulerClient(
+            transport=CloudSchedulerGrpcTransport(channel=channel)
+        )
+    return scheduler_v1.CloudSchedulerClient()
+
+
+def genai_client(settings: Settings) -> GenaiClient:
+    """A google-genai client in Vertex AI mode, pointed at the Gemini emulator when one is set.
+
+    The emulator needs no credentials, so it gets anonymous ones; on Google Cloud the client
+    uses Application Default Credentials.
+    """
+    if settings.vertex_base_url:
+        return GenaiClient(
+            vertexai=True,
+            project=settings.project_id,
+            location=settings.vertex_location,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            http_options=genai_types.HttpOptions(base_url=settings.vertex_base_url),
+        )
+    return GenaiClient(vertexai=True, project=settings.project_id, location=settings.vertex_location)

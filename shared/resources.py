@@ -1,0 +1,166 @@
+"""Every Google Cloud resource name Switchyard uses, declared once.
+
+The local provisioner (``emulators/provision.py``) builds the local stack from this module and
+Terraform (``infra/terraform/``) declares the same names for Google Cloud; a repository test
+fails when the two drift. Naming follows ``STYLE.md``: topics are past-tense facts in
+kebab-case, subscriptions are ``<topic>--<consumer>``, dead-letter topics are
+``<subscription>-dlq``, queues are named for their work, Firestore collections are plural
+snake_case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+# --- Pub/Sub -------------------------------------------------------------------------------
+
+RUN_REQUESTED: Final = "run-requested"
+RUN_APPROVED: Final = "run-approved"
+RUN_GENERATED: Final = "run-generated"
+RUN_PASSED: Final = "run-passed"
+RUN_STOPPED: Final = "run-stopped"
+RUN_FINISHED: Final = "run-finished"
+
+PIPELINE_TOPICS: Final = (
+    RUN_REQUESTED,
+    RUN_APPROVED,
+    RUN_GENERATED,
+    RUN_PASSED,
+    RUN_STOPPED,
+    RUN_FINISHED,
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A push subscription from a pipeline topic to the stage that consumes it.
+
+    Attributes:
+        topic: Topic the subscription reads.
+        consumer: Function or Cloud Run service folder that receives the pushes.
+        push_path: HTTP path on the consumer that receives the push (``/`` for functions).
+        ack_deadline_s: Seconds the consumer has to answer before redelivery.
+        max_delivery_attempts: Deliveries before the message goes to the dead-letter topic
+            (Pub/Sub allows 5 to 100).
+        min_backoff_s: Minimum retry backoff in seconds (Pub/Sub allows 0 to 600).
+        max_backoff_s: Maximum retry backoff in seconds (Pub/Sub allows 0 to 600).
+    """
+
+    topic: str
+    consumer: str
+    push_path: str = "/"
+    ack_deadline_s: int = 60
+    max_delivery_attempts: int = 5
+    min_backoff_s: int = 1
+    max_backoff_s: int = 60
+
+    @property
+    def name(self) -> str:
+        """``<topic>--<consumer>``."""
+        return f"{self.topic}--{self.consumer}"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """``<subscription>-dlq``."""
+        return f"{self.name}-dlq"
+
+
+SUBSCRIPTIONS: Final = (
+    Subscription(RUN_REQUESTED, "preflight"),
+    Subscription(RUN_APPROVED, "executor", push_path="/pubsub/run-approved", ack_deadline_s=120),
+    Subscription(RUN_GENERATED, "postgen"),
+    Subscription(RUN_PASSED, "deliver"),
+    Subscription(RUN_STOPPED, "alert"),
+)
+
+# --- Cloud Tasks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A Cloud Tasks queue and its dispatch limits.
+
+    Attributes:
+        name: Queue id, named for its work.
+        max_dispatches_per_second: Rate limit (token bucket refill rate), dispatches/second.
+        max_concurrent_dispatches: Tasks in flight at once.
+        max_attempts: Attempts including the first; -1 for unlimited.
+        min_backoff_s: First retry delay in seconds.
+        max_backoff_s: Largest retry delay in seconds.
+        max_doublings: Times the delay doubles before it grows linearly.
+    """
+
+    name: str
+    max_dispatches_per_second: float
+    max_concurrent_dispatches: int
+    max_attempts: int = 5
+    min_backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+    max_doublings: int = 4
+
+
+MODEL_STEPS_QUEUE: Final = Queue("model-steps", max_dispatches_per_second=10, max_concurrent_dispatches=20)
+WEBHOOK_DELIVERIES_QUEUE: Final = Queue(
+    "webhook-deliveries", max_dispatches_per_second=20, max_concurrent_dispatches=20, max_attempts=8
+)
+TOOL_QUEUE_PREFIX: Final = "tool-"
+
+
+def tool_queue_name(tool_name: str) -> str:
+    """The Cloud Tasks queue of a tool: ``http_fetch`` → ``tool-http-fetch``."""
+    return TOOL_QUEUE_PREFIX + tool_name.replace("_", "-")
+
+
+TOOL_QUEUES: Final = (
+    Queue(tool_queue_name("http_fetch"), max_dispatches_per_second=5, max_concurrent_dispatches=10),
+)
+
+QUEUES: Final = (MODEL_STEPS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, *TOOL_QUEUES)
+
+# --- Cloud Storage -------------------------------------------------------------------------
+
+TRACES_BUCKET_SUFFIX: Final = "switchyard-traces"
+ARTIFACTS_BUCKET_SUFFIX: Final = "switchyard-artifacts"
+BUCKET_SUFFIXES: Final = (TRACES_BUCKET_SUFFIX, ARTIFACTS_BUCKET_SUFFIX)
+
+
+def bucket_name(project_id: str, suffix: str) -> str:
+    """Bucket names are global, so each is prefixed with the project id: ``<project>-<suffix>``."""
+    return f"{project_id}-{suffix}"
+
+
+# --- Firestore -----------------------------------------------------------------------------
+
+ORGS: Final = "orgs"
+API_KEYS: Final = "api_keys"
+AGENTS: Final = "agents"
+AGENT_VERSIONS: Final = "versions"  # subcollection of agents/{id}
+RUNS: Final = "runs"
+RUN_STEPS: Final = "steps"  # subcollection of runs/{id}
+RUN_EVENTS: Final = "events"  # subcollection of runs/{id}
+EVAL_RESULTS: Final = "eval_results"
+AUDIT_LOGS: Final = "audit_logs"
+IDEMPOTENCY_KEYS: Final = "idempotency_keys"
+WEBHOOK_RECEIPTS: Final = "webhook_receipts"
+CREDENTIALS: Final = "credentials"
+
+COLLECTIONS: Final = (
+    ORGS,
+    API_KEYS,
+    AGENTS,
+    AGENT_VERSIONS,
+    RUNS,
+    RUN_STEPS,
+    RUN_EVENTS,
+    EVAL_RESULTS,
+    AUDIT_LOGS,
+    IDEMPOTENCY_KEYS,
+    WEBHOOK_RECEIPTS,
+    CREDENTIALS,
+)
+
+# --- Secret Manager ------------------------------------------------------------------------
+
+API_KEY_PEPPER_SECRET: Final = "api-key-pepper"
+PLATFORM_SECRETS: Final = (API_KEY_PEPPER_SECRET,)
