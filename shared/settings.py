@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     )
 
     project_id: str = Field(
-        default="switchyard-local",
+        default="demo-switchyard",
         validation_alias=AliasChoices("GOOGLE_CLOUD_PROJECT", "SWITCHYARD_PROJECT_ID"),
     )
     region: str = "europe-west1"
