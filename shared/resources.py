@@ -65,6 +65,15 @@ class Subscription:
         """``<subscription>-dlq``."""
         return f"{self.name}-dlq"
 
+    @property
+    def dead_letter_subscription(self) -> str:
+        """``<subscription>-dlq--inspect``: a pull subscription that keeps dead letters.
+
+        Pub/Sub drops messages published to a topic without subscriptions, so every dead-letter
+        topic needs one for its messages to stay inspectable and replayable.
+        """
+        return f"{self.dead_letter_topic}--inspect"
+
 
 SUBSCRIPTIONS: Final = (
     Subscription(RUN_REQUESTED, "preflight"),

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         secret_manager_emulator_host: ``host:port`` of the Secret Manager emulator, or None.
         scheduler_emulator_host: ``host:port`` of the Cloud Scheduler emulator, or None.
         vertex_base_url: Base URL of the Gemini emulator, or None for Vertex AI itself.
+        executor_url: Base URL of the executor service, the target of Cloud Tasks and pushes.
         log_level: Python logging level name.
     """
 
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     secret_manager_emulator_host: str | None = None
     scheduler_emulator_host: str | None = None
     vertex_base_url: str | None = None
+    executor_url: str | None = None
     log_level: str = "INFO"
 
     @property

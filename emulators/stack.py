@@ -1,0 +1,212 @@
+"""The local stack: every Google service Switchyard uses, started on free ports on 127.0.0.1.
+
+``up`` starts each emulator in its own process group, waits until each answers, provisions the
+resources of :mod:`shared.resources`, and records pids, ports and the environment in a state
+directory (``.stack/`` by default). ``down`` stops every process group recorded there. The
+environment it exports is the only thing the application needs to find the emulators:
+Google's own variables where Google defines one (``PUBSUB_EMULATOR_HOST``, ...), Switchyard
+settings (``SWITCHYARD_*``) elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulators import processes
+from shared.resources import SUBSCRIPTIONS
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+PROJECT_ID = "demo-switchyard"  # the demo- prefix keeps every Google tool from touching a real project
+READY_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class Component:
+    """One emulator of the stack.
+
+    Attributes:
+        name: Short name, used for its log file and state entry.
+        command: ``command(port, data_dir)`` gives the program and arguments.
+        exports: ``exports(port)`` gives the environment variables that point clients at it.
+        ready: ``ready(port)`` is True once it serves requests.
+    """
+
+    name: str
+    command: Callable[[int, Path], list[str]]
+    exports: Callable[[int], dict[str, str]]
+    ready: Callable[[int], bool]
+
+
+def _python_module(module: str) -> Callable[[int, Path], list[str]]:
+    return lambda port, _data: [sys.executable, "-m", module, "--host", HOST, "--port", str(port)]
+
+
+def _tcp(port: int) -> bool:
+    return processes.tcp_ready(HOST, port)
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component(
+        "pubsub",
+        lambda port, data: [
+            "gcloud", "beta", "emulators", "pubsub", "start",
+            f"--host-port={HOST}:{port}", f"--project={PROJECT_ID}", f"--data-dir={data}",
+        ],
+        lambda port: {"PUBSUB_EMULATOR_HOST": f"{HOST}:{port}"},
+        lambda port: processes.http_ready(f"http://{HOST}:{port}/"),
+    ),
+    Component(
+        "firestore",
+        lambda port, _data: [
+            "gcloud", "emulators", "firestore", "start", f"--host-port={HOST}:{port}",
+        ],
+        lambda port: {"FIRESTORE_EMULATOR_HOST": f"{HOST}:{port}"},
+        lambda port: processes.http_ready(f"http://{HOST}:{port}/"),
+    ),
+    Component(
+        "storage",
+        lambda port, _data: [
+            str(Path(sys.executable).parent / "gcp-storage-emulator"), "start",
+            f"--host={HOST}", f"--port={port}", "--in-memory",
+        ],
+        lambda port: {"STORAGE_EMULATOR_HOST": f"http://{HOST}:{port}"},
+        _tcp,
+    ),
+    Component(
+        "cloud_tasks",
+        _python_module("emulators.cloud_tasks"),
+        lambda port: {"SWITCHYARD_CLOUD_TASKS_EMULATOR_HOST": f"{HOST}:{port}"},
+        _tcp,
+    ),
+    Component(
+        "secret_manager",
+        _python_module("emulators.secret_manager"),
+        lambda port: {"SWITCHYARD_SECRET_MANAGER_EMULATOR_HOST": f"{HOST}:{port}"},
+        _tcp,
+    ),
+    Component(
+        "scheduler",
+        _python_module("emulators.scheduler"),
+        lambda port: {"SWITCHYARD_SCHEDULER_EMULATOR_HOST": f"{HOST}:{port}"},
+        _tcp,
+    ),
+    Component(
+        "vertex",
+        _python_module("emulators.vertex"),
+        lambda port: {"SWITCHYARD_VERTEX_BASE_URL": f"http://{HOST}:{port}"},
+        lambda port: processes.http_ready(f"http://{HOST}:{port}/healthz"),
+    ),
+)
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "state.json"
+
+
+def read_state(state_dir: Path) -> dict[str, object] | None:
+    """The recorded state of the stack in ``state_dir``, or None when none is recorded."""
+    path = _state_file(state_dir)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def service_ports() -> dict[str, int]:
+    """A free local port for each pipeline consumer (``preflight``, ``executor``, ...)."""
+    return {subscription.consumer: processes.free_port() for subscription in SUBSCRIPTIONS}
+
+
+def up(state_dir: Path, base_env: Mapping[str, str]) -> dict[str, str]:
+    """Start every emulator, wait until all serve, provision the resources, record the state.
+
+    Args:
+        state_dir: Directory for the state file, logs and emulator data.
+        base_env: Environment the emulators inherit (usually the caller's).
+
+    Returns:
+        The environment variables that point Google clients and Switchyard at the stack.
+
+    Raises:
+        RuntimeError: When a stack is already recorded in ``state_dir``, or an emulator died.
+        TimeoutError: When an emulator was not ready in time.
+    """
+    if read_state(state_dir):
+        raise RuntimeError(f"a stack is already running from {state_dir}; run `down` first")
+    (state_dir / "data").mkdir(parents=True, exist_ok=True)
+    ports = {component.name: processes.free_port() for component in COMPONENTS}
+    consumers = service_ports()
+    exports: dict[str, str] = {"GOOGLE_CLOUD_PROJECT": PROJECT_ID}
+    for component in COMPONENTS:
+        exports.update(component.exports(ports[component.name]))
+    exports["SWITCHYARD_EXECUTOR_URL"] = f"http://{HOST}:{consumers['executor']}"
+    env = {**base_env, **exports}
+    pgids: dict[str, int] = {}
+    state = {"pgids": pgids, "ports": ports, "service_ports": consumers, "env": exports}
+    try:
+        for component in COMPONENTS:
+            command = component.command(ports[component.name], state_dir / "data")
+            log_path = state_dir / "logs" / f"{component.name}.log"
+            pgids[component.name] = processes.start_process(command, env, log_path)
+            _state_file(state_dir).write_text(json.dumps(state, indent=2))
+        for component in COMPONENTS:
+            port, pgid = ports[component.name], pgids[component.name]
+            processes.wait_until(
+                lambda c=component, p=port: c.ready(p),  # type: ignore[misc]
+                READY_TIMEOUT_S,
+                alive=lambda g=pgid: processes.group_alive(g),  # type: ignore[misc]
+                what=f"the {component.name} emulator (log: {state_dir}/logs/{component.name}.log)",
+            )
+        _provision(env, consumers, state_dir)
+    except BaseException:
+        down(state_dir)
+        raise
+    return exports
+
+
+def _provision(env: Mapping[str, str], consumers: Mapping[str, int], state_dir: Path) -> None:
+    # A child process, because Google's clients read their emulator variables from os.environ.
+    endpoints = [f"--endpoint={name}=http://{HOST}:{port}" for name, port in consumers.items()]
+    result = subprocess.run(
+        [sys.executable, "-m", "emulators.provision", *endpoints],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    (state_dir / "logs" / "provision.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise RuntimeError(f"provisioning failed:\n{result.stderr[-4000:]}")
+
+
+def down(state_dir: Path) -> list[str]:
+    """Stop every process group recorded in ``state_dir`` and forget the state.
+
+    Returns:
+        Names of the components that were stopped.
+    """
+    state = read_state(state_dir)
+    if not state:
+        return []
+    pgids: dict[str, int] = state["pgids"]  # type: ignore[assignment]
+    for pgid in pgids.values():
+        processes.stop_group(pgid)
+    _state_file(state_dir).unlink(missing_ok=True)
+    return list(pgids)
+
+
+def status(state_dir: Path) -> dict[str, bool]:
+    """Whether each recorded component answers its readiness probe right now."""
+    state = read_state(state_dir)
+    if not state:
+        return {}
+    ports: dict[str, int] = state["ports"]  # type: ignore[assignment]
+    return {c.name: c.ready(ports[c.name]) for c in COMPONENTS if c.name in ports}
