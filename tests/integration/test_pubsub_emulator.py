@@ -12,7 +12,7 @@ from google.protobuf import duration_pb2
 
 from shared import resources
 from shared.settings import Settings
-from tests.support.http_receiver import HttpReceiver, serve
+from emulators.http_receiver import HttpReceiver, serve
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,8 @@
-"""A local HTTP endpoint that records what it receives: the far end of pushes, tasks and hooks."""
+"""A local HTTP endpoint that records what it receives: the outside world's stand-in.
+
+Tests, benchmarks and the demo point pushes, Cloud Tasks, webhooks and tool calls at it and read
+back what arrived, when, and how many requests were in flight at once.
+"""
 
 from __future__ import annotations
 
