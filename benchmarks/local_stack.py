@@ -1,6 +1,6 @@
 """Benchmark of the local stack: Cloud Tasks rate accuracy and Pub/Sub publish-to-push latency.
 
-Run inside a stack: ``make bench`` (= ``python -m emulators run -- python benchmarks/local_stack.py``).
+Run: ``make bench``, which is ``python -m emulators run -- python benchmarks/local_stack.py``.
 
 Figures, each a ratio against something measured in the same run, because machines are noisy:
 
@@ -17,7 +17,8 @@ import time
 import uuid
 
 import httpx
-from google.cloud import pubsub_v1, tasks_v2
+from google.cloud import tasks_v2
+from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
 from emulators.http_receiver import HttpReceiver, serve
 from shared.gcp_clients import cloud_tasks_client
@@ -72,15 +73,19 @@ def tasks_rate_accuracy(settings: Settings, rate: float) -> tuple[float, int]:
 
 def pubsub_push_latency(settings: Settings) -> tuple[list[float], list[float]]:
     """Publish → push latencies and bare loopback POST latencies, in seconds."""
-    publisher = pubsub_v1.PublisherClient()
-    subscriber = pubsub_v1.SubscriberClient()
+    publisher = PublisherClient()
+    subscriber = SubscriberClient()
     topic = publisher.topic_path(settings.project_id, f"bench-latency-{uuid.uuid4().hex[:8]}")
     publisher.create_topic(name=topic)
     push, bare = [], []
     with serve(HttpReceiver()) as receiver, httpx.Client() as http:
         subscription = subscriber.subscription_path(settings.project_id, topic.rsplit("/", 1)[1])
         subscriber.create_subscription(
-            request={"name": subscription, "topic": topic, "push_config": {"push_endpoint": receiver.url}}
+            request={
+                "name": subscription,
+                "topic": topic,
+                "push_config": {"push_endpoint": receiver.url},
+            }
         )
         for index in range(LATENCY_SAMPLES):
             started = time.monotonic()
@@ -96,20 +101,24 @@ def pubsub_push_latency(settings: Settings) -> tuple[list[float], list[float]]:
     return push, bare
 
 
+def _row(figure: str, value: float, digits: int = 3) -> None:
+    print(f"{figure:56} {value:12.{digits}f}")
+
+
 def main() -> None:
     """Print the table."""
     settings = Settings()
-    print(f"{'figure':52} {'value':>12}")
+    print(f"{'figure':56} {'value':>12}")
     for rate in (2.0, 5.0, 10.0):
         ratio, burst = tasks_rate_accuracy(settings, rate)
-        print(f"{f'Cloud Tasks observed ÷ configured rate @ {rate:g}/s':52} {ratio:12.3f}")
-        print(f"{f'Cloud Tasks burst seen @ {rate:g}/s (tasks)':52} {burst:12d}")
+        _row(f"Cloud Tasks observed / configured rate @ {rate:g}/s", ratio)
+        _row(f"Cloud Tasks burst seen @ {rate:g}/s (tasks)", burst, 0)
     push, bare = pubsub_push_latency(settings)
     for label, share in (("p50", 0.5), ("p95", 0.95)):
         push_ms, bare_ms = _percentile(push, share) * 1000, _percentile(bare, share) * 1000
-        print(f"{f'Pub/Sub publish-to-push {label} (ms)':52} {push_ms:12.1f}")
-        print(f"{f'Pub/Sub publish-to-push {label} ÷ bare loopback POST {label}':52} {push_ms / bare_ms:12.1f}")
-    print(f"{'bare loopback POST median (ms)':52} {statistics.median(bare) * 1000:12.2f}")
+        _row(f"Pub/Sub publish-to-push {label} (ms)", push_ms, 1)
+        _row(f"Pub/Sub publish-to-push {label} / bare loopback POST {label}", push_ms / bare_ms, 1)
+    _row("bare loopback POST median (ms)", statistics.median(bare) * 1000, 2)
 
 
 if __name__ == "__main__":

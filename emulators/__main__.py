@@ -1,12 +1,12 @@
 """Command line of the local stack.
 
-    python -m emulators up [--state-dir .stack]     start it; prints `export` lines for a shell
-    python -m emulators env                         print the running stack's `export` lines
-    python -m emulators status                      is each emulator answering?
-    python -m emulators down                        stop it; no process is left behind
-    python -m emulators run -- COMMAND ...          start a private stack, run COMMAND in its
-                                                    environment, stop the stack (also on failure),
-                                                    and exit with COMMAND's exit code
+python -m emulators up [--state-dir .stack]     start it; prints `export` lines for a shell
+python -m emulators env                         print the running stack's `export` lines
+python -m emulators status                      is each emulator answering?
+python -m emulators down                        stop it; no process is left behind
+python -m emulators run -- COMMAND ...          start a private stack, run COMMAND in its
+                                                environment, stop the stack (also on failure),
+                                                and exit with COMMAND's exit code
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ orphan. Stopping kills the group: SIGTERM, then SIGKILL after a grace period.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -65,10 +66,8 @@ def group_alive(pgid: int) -> bool:
 
 def _reap(pid: int) -> None:
     # A child of this very process stays a zombie, and its group "alive", until waited for.
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def stop_group(pgid: int, grace_s: float = 10.0) -> None:

@@ -12,11 +12,14 @@ stack's environment.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from collections.abc import Mapping
 
 from google.api_core import exceptions
-from google.cloud import pubsub_v1, storage, tasks_v2
+from google.cloud import tasks_v2
+from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
+from google.cloud.storage import Client as StorageClient
 from google.protobuf import duration_pb2, field_mask_pb2
 
 from shared import resources
@@ -34,22 +37,18 @@ def provision_pubsub(project_id: str, push_endpoints: Mapping[str, str]) -> None
         push_endpoints: Consumer name (``preflight``, ``executor``, ...) to the base URL its
             pushes go to. A consumer without an endpoint gets a pull subscription.
     """
-    publisher = pubsub_v1.PublisherClient()
-    subscriber = pubsub_v1.SubscriberClient()
+    publisher = PublisherClient()
+    subscriber = SubscriberClient()
 
     def ensure_topic(name: str) -> str:
         path = publisher.topic_path(project_id, name)
-        try:
+        with contextlib.suppress(exceptions.AlreadyExists):
             publisher.create_topic(name=path)
-        except exceptions.AlreadyExists:
-            pass
         return path
 
     def ensure_subscription(request: dict[str, object]) -> None:
-        try:
+        with contextlib.suppress(exceptions.AlreadyExists):
             subscriber.create_subscription(request=request)
-        except exceptions.AlreadyExists:
-            pass
 
     for topic in resources.PIPELINE_TOPICS:
         ensure_topic(topic)
@@ -114,12 +113,10 @@ def provision_queues(settings: Settings) -> None:
 
 def provision_buckets(project_id: str) -> None:
     """Create the traces and artifacts buckets."""
-    client = storage.Client(project=project_id)
+    client = StorageClient(project=project_id)
     for suffix in resources.BUCKET_SUFFIXES:
-        try:
+        with contextlib.suppress(exceptions.Conflict):
             client.create_bucket(resources.bucket_name(project_id, suffix))
-        except exceptions.Conflict:
-            pass
 
 
 def provision(settings: Settings, push_endpoints: Mapping[str, str]) -> None:

@@ -24,7 +24,9 @@ from shared.resources import SUBSCRIPTIONS
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-PROJECT_ID = "demo-switchyard"  # the demo- prefix keeps every Google tool from touching a real project
+PROJECT_ID = (
+    "demo-switchyard"  # the demo- prefix keeps every Google tool from touching a real project
+)
 READY_TIMEOUT_S = 90.0
 
 
@@ -57,8 +59,14 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "pubsub",
         lambda port, data: [
-            "gcloud", "beta", "emulators", "pubsub", "start",
-            f"--host-port={HOST}:{port}", f"--project={PROJECT_ID}", f"--data-dir={data}",
+            "gcloud",
+            "beta",
+            "emulators",
+            "pubsub",
+            "start",
+            f"--host-port={HOST}:{port}",
+            f"--project={PROJECT_ID}",
+            f"--data-dir={data}",
         ],
         lambda port: {"PUBSUB_EMULATOR_HOST": f"{HOST}:{port}"},
         lambda port: processes.http_ready(f"http://{HOST}:{port}/"),
@@ -66,7 +74,11 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "firestore",
         lambda port, _data: [
-            "gcloud", "emulators", "firestore", "start", f"--host-port={HOST}:{port}",
+            "gcloud",
+            "emulators",
+            "firestore",
+            "start",
+            f"--host-port={HOST}:{port}",
         ],
         lambda port: {"FIRESTORE_EMULATOR_HOST": f"{HOST}:{port}"},
         lambda port: processes.http_ready(f"http://{HOST}:{port}/"),
@@ -74,8 +86,11 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "storage",
         lambda port, _data: [
-            str(Path(sys.executable).parent / "gcp-storage-emulator"), "start",
-            f"--host={HOST}", f"--port={port}", "--in-memory",
+            str(Path(sys.executable).parent / "gcp-storage-emulator"),
+            "start",
+            f"--host={HOST}",
+            f"--port={port}",
+            "--in-memory",
         ],
         lambda port: {"STORAGE_EMULATOR_HOST": f"http://{HOST}:{port}"},
         _tcp,

@@ -67,4 +67,6 @@ def genai_client(settings: Settings) -> GenaiClient:
             credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
             http_options=genai_types.HttpOptions(base_url=settings.vertex_base_url),
         )
-    return GenaiClient(vertexai=True, project=settings.project_id, location=settings.vertex_location)
+    return GenaiClient(
+        vertexai=True, project=settings.project_id, location=settings.vertex_location
+    )

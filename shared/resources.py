@@ -109,7 +109,9 @@ class Queue:
     max_doublings: int = 4
 
 
-MODEL_STEPS_QUEUE: Final = Queue("model-steps", max_dispatches_per_second=10, max_concurrent_dispatches=20)
+MODEL_STEPS_QUEUE: Final = Queue(
+    "model-steps", max_dispatches_per_second=10, max_concurrent_dispatches=20
+)
 WEBHOOK_DELIVERIES_QUEUE: Final = Queue(
     "webhook-deliveries", max_dispatches_per_second=20, max_concurrent_dispatches=20, max_attempts=8
 )

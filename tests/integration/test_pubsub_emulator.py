@@ -1,4 +1,4 @@
-"""The gcloud Pub/Sub emulator, reached through google-cloud-pubsub, and what the provisioner made."""
+"""The gcloud Pub/Sub emulator through google-cloud-pubsub, and what the provisioner made."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from google.cloud import pubsub_v1
 from google.protobuf import duration_pb2
 
+from emulators.http_receiver import HttpReceiver, serve
 from shared import resources
 from shared.settings import Settings
-from emulators.http_receiver import HttpReceiver, serve
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +42,9 @@ def test_publish_is_pushed_to_the_endpoint_with_data_and_attributes(
                 "push_config": {"push_endpoint": f"{receiver.url}/push"},
             }
         )
-        publisher.publish(topic, b'{"run_id": "r1"}', event_type="switchyard.run.requested.v1").result(
-            timeout=10
-        )
+        publisher.publish(
+            topic, b'{"run_id": "r1"}', event_type="switchyard.run.requested.v1"
+        ).result(timeout=10)
         received = receiver.wait_for(1, timeout_s=15)
 
     assert received, "the push endpoint got nothing"
@@ -70,7 +70,10 @@ def test_a_push_that_keeps_failing_is_dead_lettered(
                 "name": subscriber.subscription_path(stack.project_id, _unique("failing-sub")),
                 "topic": topic,
                 "push_config": {"push_endpoint": receiver.url},
-                "dead_letter_policy": {"dead_letter_topic": dead_letters, "max_delivery_attempts": 5},
+                "dead_letter_policy": {
+                    "dead_letter_topic": dead_letters,
+                    "max_delivery_attempts": 5,
+                },
                 "retry_policy": {
                     "minimum_backoff": duration_pb2.Duration(seconds=0),
                     "maximum_backoff": duration_pb2.Duration(seconds=1),

@@ -16,7 +16,9 @@ def client(stack: Settings) -> storage.Client:
     return storage.Client(project=stack.project_id)
 
 
-def test_an_upload_reads_back_with_its_content_type(client: storage.Client, stack: Settings) -> None:
+def test_an_upload_reads_back_with_its_content_type(
+    client: storage.Client, stack: Settings
+) -> None:
     bucket = client.bucket(resources.bucket_name(stack.project_id, resources.TRACES_BUCKET_SUFFIX))
     name = f"checks/{uuid.uuid4().hex}.json"
     bucket.blob(name).upload_from_string(b'{"step": 1}', content_type="application/json")
