@@ -10,7 +10,6 @@ Google's endpoint. No other code path differs between the local stack and Google
 from __future__ import annotations
 
 import grpc
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import scheduler_v1, secretmanager, tasks_v2
 from google.cloud.scheduler_v1.services.cloud_scheduler.transports import (
     CloudSchedulerGrpcTransport,
@@ -21,6 +20,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
 from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 from google.genai import Client as GenaiClient
 from google.genai import types as genai_types
+from google.oauth2.credentials import Credentials as OAuth2Credentials
 
 from shared.settings import Settings
 
@@ -56,15 +56,17 @@ def scheduler_client(settings: Settings) -> scheduler_v1.CloudSchedulerClient:
 def genai_client(settings: Settings) -> GenaiClient:
     """A google-genai client in Vertex AI mode, pointed at the Gemini emulator when one is set.
 
-    The emulator needs no credentials, so it gets anonymous ones; on Google Cloud the client
-    uses Application Default Credentials.
+    The emulator checks no credentials, but google-genai in Vertex mode sends a bearer token and
+    refreshes credentials that have none (anonymous ones raise on refresh), so it gets a fixed
+    placeholder token that never expires. On Google Cloud the client uses Application Default
+    Credentials.
     """
     if settings.vertex_base_url:
         return GenaiClient(
             vertexai=True,
             project=settings.project_id,
             location=settings.vertex_location,
-            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            credentials=OAuth2Credentials(token="emulator"),
             http_options=genai_types.HttpOptions(base_url=settings.vertex_base_url),
         )
     return GenaiClient(
