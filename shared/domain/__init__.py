@@ -1,0 +1,1 @@
+"""Switchyard's domain models: pure pydantic, no I/O and no Google import."""

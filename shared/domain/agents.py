@@ -1,0 +1,85 @@
+"""Organisations, API keys, agents and their immutable versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from shared.domain.base import Model
+from shared.domain.spec import AgentSpec
+
+T = TypeVar("T")
+
+
+class Page(Model, Generic[T]):
+    """One page of a list.
+
+    Attributes:
+        items: The page's items, in the list's order.
+        next_page_token: Opaque token for the next page, or None on the last page.
+    """
+
+    items: tuple[T, ...]
+    next_page_token: str | None = None
+
+
+class Org(Model):
+    """An organisation: the tenant every resource belongs to."""
+
+    schema_version: Literal[1] = 1
+    org_id: str
+    name: str
+    created_at: datetime
+
+
+class ApiKey(Model):
+    """The stored half of an API key: never the key itself.
+
+    Attributes:
+        key_id: Public id, the key's middle part.
+        org_id: Organisation the key acts for.
+        secret_hash: Hex HMAC-SHA256 of the key's secret with the platform pepper.
+        created_at: When it was made (UTC).
+        revoked: True once revoked.
+    """
+
+    schema_version: Literal[1] = 1
+    key_id: str
+    org_id: str
+    secret_hash: str
+    created_at: datetime
+    revoked: bool = False
+
+
+class Agent(Model):
+    """An agent: a name in an organisation and a history of versions.
+
+    Attributes:
+        agent_id: Random id.
+        org_id: Owning organisation.
+        name: The spec's name, unique within the organisation.
+        latest_version: Highest version number, from 1.
+        active: False once deactivated; inactive agents start no runs.
+        created_at: When created (UTC).
+        updated_at: When the latest version was added (UTC).
+    """
+
+    schema_version: Literal[1] = 1
+    agent_id: str
+    org_id: str
+    name: str
+    latest_version: int
+    active: bool = True
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgentVersion(Model):
+    """An immutable spec version of an agent."""
+
+    schema_version: Literal[1] = 1
+    agent_id: str
+    org_id: str
+    version: int
+    spec: AgentSpec
+    created_at: datetime

@@ -1,0 +1,66 @@
+"""AgentStore: agents and their immutable versions, scoped to an organisation."""
+
+from __future__ import annotations
+
+import abc
+
+from shared.domain.agents import Agent, AgentVersion, Page
+from shared.domain.spec import AgentSpec
+
+
+class AgentStore(abc.ABC):
+    """Every method takes the caller's ``org_id``; another organisation's agent is not found."""
+
+    @abc.abstractmethod
+    def create_agent(self, org_id: str, spec: AgentSpec) -> tuple[Agent, AgentVersion]:
+        """Create an agent with ``spec`` as version 1.
+
+        Raises:
+            ConflictError: Code ``agent_name_taken``: the organisation has an agent of that name.
+        """
+
+    @abc.abstractmethod
+    def add_version(self, org_id: str, agent_id: str, spec: AgentSpec) -> AgentVersion:
+        """Store ``spec`` as the agent's next version (``latest_version + 1``).
+
+        Raises:
+            NotFoundError: No such agent in the organisation.
+            ValidationError: ``spec.name`` differs from the agent's name.
+        """
+
+    @abc.abstractmethod
+    def get_agent(self, org_id: str, agent_id: str) -> Agent:
+        """The agent.
+
+        Raises:
+            NotFoundError: No such agent in the organisation.
+        """
+
+    @abc.abstractmethod
+    def list_agents(
+        self, org_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Agent]:
+        """The organisation's agents, by name.
+
+        Raises:
+            ValidationError: Bad ``page_token``.
+        """
+
+    @abc.abstractmethod
+    def get_version(self, org_id: str, agent_id: str, version: int) -> AgentVersion:
+        """One version.
+
+        Raises:
+            NotFoundError: No such agent or version in the organisation.
+        """
+
+    @abc.abstractmethod
+    def list_versions(
+        self, org_id: str, agent_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> Page[AgentVersion]:
+        """The agent's versions, newest first.
+
+        Raises:
+            NotFoundError: No such agent in the organisation.
+            ValidationError: Bad ``page_token``.
+        """
