@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import grpc
 from google.cloud import scheduler_v1, secretmanager, tasks_v2
+from google.cloud.firestore import Client as FirestoreClient
 from google.cloud.scheduler_v1.services.cloud_scheduler.transports import (
     CloudSchedulerGrpcTransport,
 )
@@ -72,3 +73,8 @@ def genai_client(settings: Settings) -> GenaiClient:
     return GenaiClient(
         vertexai=True, project=settings.project_id, location=settings.vertex_location
     )
+
+
+def firestore_client(settings: Settings) -> FirestoreClient:
+    """A Firestore client; it finds the emulator through ``FIRESTORE_EMULATOR_HOST`` itself."""
+    return FirestoreClient(project=settings.project_id)

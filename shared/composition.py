@@ -1,0 +1,90 @@
+"""The composition root: every dependency of the core, built once per process, lazily.
+
+Edges (functions and Cloud Run services) call :func:`get_dependencies` inside a request, never
+at import time, so a cold start pays only for what it uses and tests can build their own
+:class:`Dependencies` from in-memory twins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from shared.ports.agent_store import AgentStore
+from shared.ports.blob_store import BlobStore
+from shared.ports.event_publisher import EventPublisher
+from shared.ports.identity_store import IdentityStore
+from shared.ports.model_client import ModelClient
+from shared.ports.run_store import RunStore
+from shared.ports.secret_store import SecretStore
+from shared.ports.task_queue import TaskQueue
+from shared.settings import Settings, get_settings
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Everything the use cases need, as ports.
+
+    Attributes:
+        settings: Configuration.
+        runs: Runs, events, steps and tool results.
+        agents: Agents and versions.
+        identities: Organisations and API keys.
+        publisher: Pipeline topics.
+        tasks: Cloud Tasks queues.
+        blobs: Traces and artifacts.
+        secrets: Platform secrets (webhook signing keys, API key pepper).
+        model: The model service.
+        clock: Returns the current UTC time.
+    """
+
+    settings: Settings
+    runs: RunStore
+    agents: AgentStore
+    identities: IdentityStore
+    publisher: EventPublisher
+    tasks: TaskQueue
+    blobs: BlobStore
+    secrets: SecretStore
+    model: ModelClient
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+def build_dependencies(settings: Settings) -> Dependencies:
+    """Dependencies backed by Google Cloud (or the local stack's emulators)."""
+    # Imported here so that importing the core never loads Google's client libraries.
+    from shared.adapters.cloud_tasks_queue import CloudTasksQueue
+    from shared.adapters.firestore_agent_store import FirestoreAgentStore
+    from shared.adapters.firestore_identity_store import FirestoreIdentityStore
+    from shared.adapters.firestore_run_store import FirestoreRunStore
+    from shared.adapters.gcs_blob_store import GcsBlobStore
+    from shared.adapters.pubsub_publisher import PubSubEventPublisher
+    from shared.adapters.secret_manager_store import SecretManagerStore
+    from shared.adapters.vertex_model_client import VertexModelClient
+    from shared.gcp_clients import firestore_client
+
+    database = firestore_client(settings)
+    return Dependencies(
+        settings=settings,
+        runs=FirestoreRunStore(database),
+        agents=FirestoreAgentStore(database),
+        identities=FirestoreIdentityStore(database),
+        publisher=PubSubEventPublisher(settings),
+        tasks=CloudTasksQueue(settings),
+        blobs=GcsBlobStore(settings),
+        secrets=SecretManagerStore(settings),
+        model=VertexModelClient(settings),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_dependencies() -> Dependencies:
+    """The process's dependencies, built on first use."""
+    return build_dependencies(get_settings())

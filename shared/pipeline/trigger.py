@@ -1,0 +1,77 @@
+"""Starting a run: the first stage of every trigger (API call, webhook, cron, another agent)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from shared import resources
+from shared.composition import Dependencies
+from shared.domain.runs import Run, RunError, RunStatus, TriggerKind
+from shared.errors import ConflictError, TransientError, ValidationError
+from shared.pipeline.announce import announce
+
+MAX_INPUT_BYTES = 256 * 1024
+
+
+def new_id() -> str:
+    """A random resource id: 32 lowercase hex digits (never a timestamp or counter)."""
+    return uuid.uuid4().hex
+
+
+def request_run(
+    deps: Dependencies,
+    org_id: str,
+    agent_id: str,
+    run_input: dict[str, Any],
+    trigger: TriggerKind = TriggerKind.MANUAL,
+) -> Run:
+    """Create a run of the agent's latest version and publish it on ``run-requested``.
+
+    Args:
+        deps: Dependencies.
+        org_id: The caller's organisation.
+        agent_id: The agent to run.
+        run_input: The run's input object; at most ``MAX_INPUT_BYTES`` bytes as JSON.
+        trigger: What started the run.
+
+    Returns:
+        The stored run, in status ``requested``.
+
+    Raises:
+        NotFoundError: No such agent in the organisation.
+        ConflictError: Code ``agent_inactive``.
+        ValidationError: Code ``input_too_large``.
+        TransientError: Code ``trigger_publish_failed``; the run is stored as ``failed``.
+    """
+    size = len(json.dumps(run_input).encode())
+    if size > MAX_INPUT_BYTES:
+        raise ValidationError(
+            "input_too_large", f"the run input is {size} bytes; the limit is {MAX_INPUT_BYTES}"
+        )
+    agent = deps.agents.get_agent(org_id, agent_id)
+    if not agent.active:
+        raise ConflictError("agent_inactive", f"agent {agent_id} is deactivated")
+    now = deps.clock()
+    run = deps.runs.create_run(
+        Run(
+            run_id=new_id(),
+            org_id=org_id,
+            agent_id=agent_id,
+            agent_version=agent.latest_version,
+            trigger=trigger,
+            input=run_input,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    try:
+        announce(deps, resources.RUN_REQUESTED, run)
+    except TransientError as error:
+        reason = RunError(code="trigger_publish_failed", message=error.message)
+        deps.runs.transition(
+            run.run_id, RunStatus.FAILED, expected={RunStatus.REQUESTED}, error=reason
+        )
+        raise TransientError("trigger_publish_failed", "the run could not be queued") from error
+    return run
