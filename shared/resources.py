@@ -128,6 +128,7 @@ TOOL_QUEUES: Final = (
 )
 
 QUEUES: Final = (MODEL_STEPS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, *TOOL_QUEUES)
+QUEUES_BY_NAME: Final = {queue.name: queue for queue in QUEUES}
 
 # --- Cloud Storage -------------------------------------------------------------------------
 
@@ -150,6 +151,8 @@ AGENT_VERSIONS: Final = "versions"  # subcollection of agents/{id}
 RUNS: Final = "runs"
 RUN_STEPS: Final = "steps"  # subcollection of runs/{id}
 RUN_EVENTS: Final = "events"  # subcollection of runs/{id}
+RUN_TOOL_CALLS: Final = "tool_calls"  # subcollection of runs/{id}: one result per tool call
+RUN_DELIVERIES: Final = "deliveries"  # subcollection of runs/{id}: one outcome per target
 EVAL_RESULTS: Final = "eval_results"
 AUDIT_LOGS: Final = "audit_logs"
 IDEMPOTENCY_KEYS: Final = "idempotency_keys"
@@ -164,6 +167,8 @@ COLLECTIONS: Final = (
     RUNS,
     RUN_STEPS,
     RUN_EVENTS,
+    RUN_TOOL_CALLS,
+    RUN_DELIVERIES,
     EVAL_RESULTS,
     AUDIT_LOGS,
     IDEMPOTENCY_KEYS,

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain.agents import Page
+from shared.domain.deliveries import DeliveryResult
 from shared.domain.runs import Run, RunEvent, RunStatus
 from shared.domain.steps import ModelStep, ToolCallResult
 
@@ -137,3 +138,17 @@ class RunStore(abc.ABC):
     @abc.abstractmethod
     def list_tool_results(self, run_id: str, step: int | None = None) -> list[ToolCallResult]:
         """Stored tool results of one step (or all), ordered by (step, call_index)."""
+
+    @abc.abstractmethod
+    def record_delivery(self, run_id: str, result: DeliveryResult) -> tuple[DeliveryResult, bool]:
+        """Store a delivery target's outcome unless one is stored for that target already.
+
+        On first store, also appends ``delivery.completed``.
+
+        Returns:
+            ``(stored_result, created)``.
+        """
+
+    @abc.abstractmethod
+    def list_deliveries(self, run_id: str) -> list[DeliveryResult]:
+        """Stored delivery outcomes, ordered by ``target_index``."""
