@@ -83,6 +83,8 @@ SUBSCRIPTIONS: Final = (
     Subscription(RUN_STOPPED, "alert"),
 )
 
+SUBSCRIPTIONS_BY_CONSUMER: Final = {sub.consumer: sub for sub in SUBSCRIPTIONS}
+
 # --- Cloud Tasks ---------------------------------------------------------------------------
 
 

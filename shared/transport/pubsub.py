@@ -1,0 +1,128 @@
+"""Pipeline messages in: decode a Pub/Sub push envelope, run a stage, decide ack or retry.
+
+The envelope is the same in both deployed shapes: a Cloud Function's CloudEvent data (Eventarc,
+or functions-framework converting a raw push) and a Cloud Run push body are both
+``{"message": {"data": <base64>, "attributes": {...}, "messageId": ...}, "subscription": ...}``.
+
+Outcomes: the stage succeeded or the run had moved on → ACK. A TransientError → RETRY (Pub/Sub
+redelivers with the subscription's backoff, then dead-letters). A message that cannot be decoded,
+or names no run → published to the subscription's dead-letter topic with the reason and ACKed,
+so a poison message never blocks or crashes a worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any
+
+import pydantic
+
+from shared.composition import Dependencies
+from shared.domain.messages import RunMessage
+from shared.errors import NotFoundError, PermanentError, TransientError
+from shared.resources import Subscription
+
+logger = logging.getLogger(__name__)
+
+StageHandler = Callable[[Dependencies, str], object]
+
+
+class Outcome(StrEnum):
+    """What the transport should do with the message."""
+
+    ACK = "ack"
+    RETRY = "retry"
+
+
+def decode(envelope: Any) -> tuple[RunMessage, dict[str, str], bytes]:
+    """Decode a push envelope.
+
+    Returns:
+        ``(message, attributes, raw_data)``.
+
+    Raises:
+        PermanentError: Code ``malformed_message``, saying what is wrong.
+    """
+    try:
+        message = envelope["message"]
+        raw = base64.b64decode(message.get("data") or "", validate=True)
+        attributes = {str(k): str(v) for k, v in (message.get("attributes") or {}).items()}
+    except (TypeError, KeyError, AttributeError, binascii.Error) as error:
+        raise PermanentError(
+            "malformed_message", f"not a Pub/Sub push envelope: {error!r}"
+        ) from None
+    try:
+        return RunMessage.model_validate_json(raw), attributes, raw
+    except pydantic.ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise PermanentError("malformed_message", f"invalid run message: {problems}") from None
+
+
+def _dead_letter(
+    deps: Dependencies,
+    subscription: Subscription,
+    raw: bytes,
+    attributes: Mapping[str, str],
+    error: PermanentError,
+) -> None:
+    logger.error(
+        "dead-lettering a message on %s: %s",
+        subscription.name,
+        error.message,
+        extra={"json_fields": {"code": error.code, "subscription": subscription.name}},
+    )
+    deps.publisher.publish_raw(
+        subscription.dead_letter_topic,
+        raw,
+        {**attributes, "error_code": error.code, "error_message": error.message[:1000]},
+    )
+
+
+def process(
+    deps: Dependencies, envelope: Any, subscription: Subscription, handler: StageHandler
+) -> Outcome:
+    """Decode ``envelope``, run ``handler(deps, run_id)``, and map the result to an outcome.
+
+    Args:
+        deps: Dependencies.
+        envelope: The parsed push body (see the module docstring).
+        subscription: The subscription the message came through (its dead-letter topic is used).
+        handler: The stage's use case.
+
+    Returns:
+        ACK or RETRY.
+    """
+    try:
+        message, attributes, raw = decode(envelope)
+    except PermanentError as error:
+        raw = _raw_bytes(envelope)
+        _dead_letter(deps, subscription, raw, _attributes(envelope), error)
+        return Outcome.ACK
+    try:
+        handler(deps, message.run_id)
+    except TransientError as error:
+        logger.warning("retrying run %s: %s", message.run_id, error.message)
+        return Outcome.RETRY
+    except NotFoundError as error:
+        _dead_letter(deps, subscription, raw, attributes, error)
+    except PermanentError as error:
+        logger.error("run %s: %s (%s)", message.run_id, error.message, error.code)
+    return Outcome.ACK
+
+
+def _raw_bytes(envelope: Any) -> bytes:
+    try:
+        return base64.b64decode(envelope["message"]["data"])
+    except Exception:  # keep whatever arrived, undecoded, for the dead letter
+        return repr(envelope).encode()[:10_000]
+
+
+def _attributes(envelope: Any) -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in envelope["message"]["attributes"].items()}
+    except Exception:  # a malformed envelope may have no usable attributes
+        return {}
