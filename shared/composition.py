@@ -77,7 +77,7 @@ def build_dependencies(settings: Settings) -> Dependencies:
         agents=FirestoreAgentStore(database),
         identities=FirestoreIdentityStore(database),
         publisher=PubSubEventPublisher(settings),
-        tasks=CloudTasksQueue(settings),
+        tasks=CloudTasksQueue(settings, service_account_email=settings.tasks_invoker_email),
         blobs=GcsBlobStore(settings),
         secrets=SecretManagerStore(settings),
         model=VertexModelClient(settings),

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         scheduler_emulator_host: ``host:port`` of the Cloud Scheduler emulator, or None.
         vertex_base_url: Base URL of the Gemini emulator, or None for Vertex AI itself.
         executor_url: Base URL of the executor service, the target of Cloud Tasks and pushes.
+        api_url: Public base URL of the API service.
+        tasks_invoker_email: Service account whose OIDC token Cloud Tasks and Pub/Sub push
+            present to the private executor; None on the local stack.
         egress_allowed_networks: CIDR blocks that agent tools and deliveries may reach although
             they are not public (JSON list, e.g. ``["127.0.0.0/8"]`` for the local demo only).
             Empty in production: only global addresses are reachable.
@@ -59,6 +62,8 @@ class Settings(BaseSettings):
     scheduler_emulator_host: str | None = None
     vertex_base_url: str | None = None
     executor_url: str | None = None
+    api_url: str | None = None
+    tasks_invoker_email: str | None = None
     egress_allowed_networks: tuple[str, ...] = ()
     log_level: str = "INFO"
 
