@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint stack-up stack-down bench clean
+.PHONY: install demo smoke test lint stack-up stack-down bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## The main job: start the local stack and show every emulated service answering.
+## The main job: the local stack and every service, then two example agents through every stage.
 demo: install
-	$(PY) -m emulators run -- $(PY) -m emulators.smoke
+	$(PY) -m emulators run -- $(PY) -m examples.demo
+
+## One real call to every emulated Google service, to see the stack healthy.
+smoke: install
+	$(PY) -m emulators run --no-services -- $(PY) -m emulators.smoke
 
 ## The test suite, against a private local stack that is stopped afterwards.
 test: install

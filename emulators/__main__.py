@@ -34,12 +34,12 @@ def _raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run(command: list[str]) -> int:
+def _run(command: list[str], with_services: bool) -> int:
     state_dir = Path(tempfile.mkdtemp(prefix="switchyard-stack-"))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         print("starting the local stack ...", file=sys.stderr, flush=True)
-        exports = stack.up(state_dir, os.environ)
+        exports = stack.up(state_dir, os.environ, with_services)
         print(f"local stack up (state in {state_dir})", file=sys.stderr, flush=True)
         return subprocess.call(command, env={**os.environ, **exports})
     finally:
@@ -53,14 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulators", description="Local GCP stack")
     parser.add_argument("--state-dir", type=Path, default=Path(".stack"))
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("up", "down", "env", "status"):
+    for name in ("down", "env", "status"):
         commands.add_parser(name)
+    start = commands.add_parser("up")
     run = commands.add_parser("run")
+    for sub in (start, run):
+        sub.add_argument("--no-services", action="store_true", help="start the emulators only")
     run.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     if args.command == "up":
-        print(_exports(stack.up(args.state_dir, os.environ)))
+        print(_exports(stack.up(args.state_dir, os.environ, not args.no_services)))
         return 0
     if args.command == "down":
         stopped = stack.down(args.state_dir)
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not command:
         parser.error("run needs a command: python -m emulators run -- pytest")
-    return _run(command)
+    return _run(command, not args.no_services)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from emulators import processes
+from emulators import processes, services
 from shared.resources import SUBSCRIPTIONS
 
 logger = logging.getLogger(__name__)
@@ -135,16 +136,40 @@ def read_state(state_dir: Path) -> dict[str, object] | None:
 
 
 def service_ports() -> dict[str, int]:
-    """A free local port for each pipeline consumer (``preflight``, ``executor``, ...)."""
-    return {subscription.consumer: processes.free_port() for subscription in SUBSCRIPTIONS}
+    """A free local port for the API and each pipeline consumer (``preflight``, ``executor``...)."""
+    names = {"api", *(subscription.consumer for subscription in SUBSCRIPTIONS)}
+    return {name: processes.free_port() for name in sorted(names)}
 
 
-def up(state_dir: Path, base_env: Mapping[str, str]) -> dict[str, str]:
-    """Start every emulator, wait until all serve, provision the resources, record the state.
+def _start(
+    name: str,
+    command: list[str],
+    env: Mapping[str, str],
+    state_dir: Path,
+    pgids: dict[str, int],
+    state: dict[str, object],
+) -> int:
+    pgids[name] = processes.start_process(command, env, state_dir / "logs" / f"{name}.log")
+    _state_file(state_dir).write_text(json.dumps(state, indent=2))
+    return pgids[name]
+
+
+def _wait(name: str, ready: Callable[[], bool], pgid: int, state_dir: Path) -> None:
+    processes.wait_until(
+        ready,
+        READY_TIMEOUT_S,
+        alive=lambda: processes.group_alive(pgid),
+        what=f"{name} (log: {state_dir}/logs/{name}.log)",
+    )
+
+
+def up(state_dir: Path, base_env: Mapping[str, str], with_services: bool = True) -> dict[str, str]:
+    """Start every emulator, provision the resources, start Switchyard's services, record it all.
 
     Args:
         state_dir: Directory for the state file, logs and emulator data.
-        base_env: Environment the emulators inherit (usually the caller's).
+        base_env: Environment the processes inherit (usually the caller's).
+        with_services: Also start the API, the executor and the four functions.
 
     Returns:
         The environment variables that point Google clients and Switchyard at the stack.
@@ -162,24 +187,26 @@ def up(state_dir: Path, base_env: Mapping[str, str]) -> dict[str, str]:
     for component in COMPONENTS:
         exports.update(component.exports(ports[component.name]))
     exports["SWITCHYARD_EXECUTOR_URL"] = f"http://{HOST}:{consumers['executor']}"
+    exports["SWITCHYARD_API_URL"] = f"http://{HOST}:{consumers['api']}"
     env = {**base_env, **exports}
     pgids: dict[str, int] = {}
     state = {"pgids": pgids, "ports": ports, "service_ports": consumers, "env": exports}
     try:
         for component in COMPONENTS:
             command = component.command(ports[component.name], state_dir / "data")
-            log_path = state_dir / "logs" / f"{component.name}.log"
-            pgids[component.name] = processes.start_process(command, env, log_path)
-            _state_file(state_dir).write_text(json.dumps(state, indent=2))
+            _start(component.name, command, env, state_dir, pgids, state)
         for component in COMPONENTS:
-            port, pgid = ports[component.name], pgids[component.name]
-            processes.wait_until(
-                lambda c=component, p=port: c.ready(p),  # type: ignore[misc]
-                READY_TIMEOUT_S,
-                alive=lambda g=pgid: processes.group_alive(g),  # type: ignore[misc]
-                what=f"the {component.name} emulator (log: {state_dir}/logs/{component.name}.log)",
-            )
+            port = ports[component.name]
+            _wait(component.name, partial(component.ready, port), pgids[component.name], state_dir)
         _provision(env, consumers, state_dir)
+        if with_services:
+            service_env = {**env, "SWITCHYARD_EGRESS_ALLOWED_NETWORKS": services.LOCAL_EGRESS}
+            started = services.services(HOST, consumers)
+            for service, _port in started:
+                _start(service.name, service.command, service_env, state_dir, pgids, state)
+            for service, port in started:
+                ready = partial(service.ready, HOST, port)
+                _wait(service.name, ready, pgids[service.name], state_dir)
     except BaseException:
         down(state_dir)
         raise

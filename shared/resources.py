@@ -182,3 +182,8 @@ COLLECTIONS: Final = (
 
 API_KEY_PEPPER_SECRET: Final = "api-key-pepper"
 PLATFORM_SECRETS: Final = (API_KEY_PEPPER_SECRET,)
+
+
+def webhook_signing_secret_id(org_id: str) -> str:
+    """Secret id of an organisation's Standard Webhooks signing secret (one per organisation)."""
+    return f"org-{org_id}-webhook-signing"

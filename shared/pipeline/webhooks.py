@@ -8,30 +8,19 @@ Spec: https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/stan
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
 from datetime import datetime
 from typing import Any
 
 import httpx
 from standardwebhooks import Webhook
 
+from shared import resources
 from shared.composition import Dependencies
 from shared.errors import TransientError
 from shared.tools.egress import check_destination, parse_networks
 
 TIMEOUT_S = 10.0
-
-
-def signing_secret_id(org_id: str) -> str:
-    """Secret Manager id of an organisation's webhook signing secret."""
-    return f"org-{org_id}-webhook-signing"
-
-
-def new_signing_secret() -> str:
-    """A fresh Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def send_signed(
@@ -61,7 +50,7 @@ def send_signed(
         TransientError: Code ``webhook_unreachable`` (connection failure or timeout).
     """
     check_destination(url, parse_networks(deps.settings.egress_allowed_networks))
-    secret = deps.secrets.access(signing_secret_id(org_id)).decode()
+    secret = deps.secrets.access(resources.webhook_signing_secret_id(org_id)).decode()
     body = json.dumps(payload, default=str, ensure_ascii=False)
     signature = Webhook(secret).sign(webhook_id, at, body)
     headers = {

@@ -1,0 +1,1 @@
+"""Cloud Run services: ``api`` (the public HTTPS API) and ``executor`` (the agent loop)."""

@@ -1,0 +1,81 @@
+"""Switchyard's public HTTPS API (Cloud Run service ``api``): a Flask app factory.
+
+Routes (JSON; every ``/v1`` route needs ``Authorization: Bearer <API key>`` and sees only the
+key's organisation; another organisation's resource is 404):
+
+=======  ==============================  ===========================================
+Method   Path                            Blueprint
+=======  ==============================  ===========================================
+POST     /v1/agents                      :mod:`cloudrun.api.agents` (201)
+GET      /v1/agents                      :mod:`cloudrun.api.agents` (paginated)
+GET      /v1/agents/{id}                 :mod:`cloudrun.api.agents`
+PUT      /v1/agents/{id}                 :mod:`cloudrun.api.agents` (new version)
+GET      /v1/agents/{id}/versions        :mod:`cloudrun.api.agents` (paginated)
+POST     /v1/agents/{id}/runs            :mod:`cloudrun.api.runs` (202)
+GET      /v1/runs                        :mod:`cloudrun.api.runs` (paginated)
+GET      /v1/runs/{id}                   :mod:`cloudrun.api.runs`
+GET      /v1/runs/{id}/events            :mod:`cloudrun.api.events` (SSE)
+GET      /v1/runs/{id}/trace             :mod:`cloudrun.api.trace`
+GET      /healthz                        :mod:`cloudrun.api.health` (no key)
+=======  ==============================  ===========================================
+
+Errors are ``application/problem+json`` (:mod:`cloudrun.api.problems`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from cloudrun.api import agents, events, health, runs, trace
+from cloudrun.api.auth import require_api_key
+from cloudrun.api.context import EXTENSION_KEY, ApiContext
+from cloudrun.api.problems import register_error_handlers
+from cloudrun.api.wire import ModelJSONProvider
+from shared.composition import Dependencies
+from shared.logging import configure_logging
+from shared.settings import get_settings
+
+DEFAULT_CONFIG: Mapping[str, Any] = {
+    # Bodies above 1 MiB are refused with 413 before they are read; run inputs stop at 256 KiB.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SSE_POLL_INTERVAL_S": 0.25,
+    "SSE_HEARTBEAT_S": 15.0,
+    # Below Cloud Run's default request timeout (300 s), so the stream ends with its own error
+    # event rather than being cut.
+    "SSE_MAX_DURATION_S": 290.0,
+}
+
+
+def create_app(deps: Dependencies | None = None, config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the API app.
+
+    Args:
+        deps: Dependencies to serve with (tests pass in-memory twins). None takes the process's
+            own, built by :func:`shared.composition.get_dependencies` on the first request that
+            needs them, never here.
+        config: Flask config overrides, such as ``{"SSE_POLL_INTERVAL_S": 0.01}``; see
+            ``DEFAULT_CONFIG``.
+
+    Returns:
+        The Flask app, ready for gunicorn (``cloudrun.api.main:app``) or a test client.
+    """
+    settings = deps.settings if deps is not None else get_settings()
+    configure_logging(settings.project_id, settings.log_level)
+
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULT_CONFIG)
+    app.config.from_mapping(config or {})
+    app.json = ModelJSONProvider(app)
+    app.extensions[EXTENSION_KEY] = ApiContext(deps)
+    register_error_handlers(app)
+
+    v1 = Blueprint("v1", __name__, url_prefix="/v1")
+    v1.before_request(require_api_key)
+    for blueprint in (agents.bp, runs.bp, events.bp, trace.bp):
+        v1.register_blueprint(blueprint)
+    app.register_blueprint(v1)
+    app.register_blueprint(health.bp)
+    return app

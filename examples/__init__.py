@@ -1,0 +1,1 @@
+"""Example agents and the demo that runs them on the local stack (``make demo``)."""
