@@ -3,20 +3,28 @@
 Google's Python clients carry the request and response classes of their APIs (proto-plus
 messages, or protobuf ones such as ``Empty``), but no server stubs. A generic gRPC handler plus
 those classes' own (de)serialisers is all an emulator needs: the wire format is then exactly what
-the real client library sends and expects.
+the real client library sends and expects. Every Switchyard gRPC emulator (Cloud Tasks, Secret
+Manager, Cloud Scheduler) serves through this module and pages its List methods with
+:func:`paginate`; :mod:`emulators.grpc_cli` is their command line.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.empty_pb2 import Empty
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class RpcError(Exception):
@@ -46,6 +54,23 @@ class Method:
     handler: Callable[[Any], Any]
     request_type: type
     response_type: type
+
+
+def returning_empty(action: Callable[[Any], object]) -> Callable[[Any], Empty]:
+    """A handler that runs ``action(request)`` and answers ``Empty``, as Delete methods do.
+
+    Args:
+        action: Called with the request; its return value is dropped.
+
+    Returns:
+        A handler for :class:`Method` with response type ``Empty``.
+    """
+
+    def handler(request: Any) -> Empty:
+        action(request)
+        return Empty()
+
+    return handler
 
 
 def _deserializer(message_type: type) -> Callable[[bytes], Any]:
@@ -115,3 +140,63 @@ def start_server(
         raise RuntimeError(f"cannot bind {host}:{port}")
     server.start()
     return server, bound
+
+
+def paginate(
+    items: Sequence[T],
+    page_size: int,
+    page_token: str,
+    max_page_size: int,
+    key: Callable[[T], str] | None = None,
+) -> tuple[list[T], str]:
+    """One page of ``items`` and the token of the next, as Google's List methods answer.
+
+    Two kinds of token, both opaque to callers as Google's are:
+
+    - ``key`` None: the token is the offset of the next page, so a listing that changes between
+      two calls can repeat or skip an item.
+    - ``key`` given: ``items`` must be sorted by ``key(item)``, a unique string such as the
+      resource name; the token carries the last key returned (URL-safe base64) and the next
+      page resumes after it, so deletions between two calls neither skip nor repeat items.
+
+    Args:
+        items: The whole listing in its documented order.
+        page_size: Requested page size; 0 lets the server choose (Google: "If unspecified, the
+            page size will be the maximum").
+        page_token: ``""`` for the first page, else a ``next_page_token`` from this function
+            with the same ``key``.
+        max_page_size: Largest page the method returns.
+        key: The sort key of ``items`` for resuming tokens, or None for offset tokens.
+
+    Returns:
+        ``(page, next_page_token)``; the token is ``""`` on the last page.
+
+    Raises:
+        RpcError: INVALID_ARGUMENT for a negative page size or a token this function did not
+            make.
+    """
+    if page_size < 0:
+        raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, "page_size must not be negative")
+    size = min(page_size or max_page_size, max_page_size)
+    start = _page_start(items, page_token, key)
+    page = list(items[start : start + size])
+    if start + size >= len(items):
+        return page, ""
+    if key is None:
+        return page, str(start + size)
+    return page, base64.urlsafe_b64encode(key(page[-1]).encode()).decode()
+
+
+def _page_start(items: Sequence[T], page_token: str, key: Callable[[T], str] | None) -> int:
+    if not page_token:
+        return 0
+    invalid = RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"invalid page_token {page_token!r}")
+    if key is None:
+        if not page_token.isdigit():
+            raise invalid
+        return int(page_token)
+    try:
+        after = base64.urlsafe_b64decode(page_token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise invalid from error
+    return bisect.bisect_right(items, after, key=key)

@@ -24,6 +24,8 @@ class ReceivedRequest:
         headers: Header names lower-cased to values.
         body: Raw body bytes.
         received_at: ``time.monotonic()`` when the request arrived, in seconds.
+        attempt: How many requests to the same ``path`` arrived before this one (0 for the
+            first), so a responder can fail the first attempts of a retried delivery.
     """
 
     method: str
@@ -31,6 +33,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes
     received_at: float
+    attempt: int = 0
 
 
 Responder = Callable[[ReceivedRequest], tuple[int, dict[str, str], bytes]]
@@ -47,7 +50,7 @@ class HttpReceiver:
     Attributes:
         responder: ``responder(request) -> (status, headers, body)``; 200 "ok" by default.
         hold_s: Seconds each request is held before it is answered (to observe concurrency).
-        requests: Every request received, in arrival order.
+        requests: Every request answered, in the order they were answered.
         peak_in_flight: The largest number of requests being handled at once.
     """
 
@@ -58,19 +61,25 @@ class HttpReceiver:
     _in_flight: int = 0
     _lock: threading.Condition = field(default_factory=threading.Condition)
     url: str = ""
+    _arrivals: dict[str, int] = field(default_factory=dict)  # path -> requests arrived so far
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
+        payload = handler.rfile.read(length) if length else b""
+        received_at = time.monotonic()
+        with self._lock:
+            attempt = self._arrivals.get(handler.path, 0)
+            self._arrivals[handler.path] = attempt + 1
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
         request = ReceivedRequest(
             method=handler.command,
             path=handler.path,
             headers={key.lower(): value for key, value in handler.headers.items()},
-            body=handler.rfile.read(length) if length else b"",
-            received_at=time.monotonic(),
+            body=payload,
+            received_at=received_at,
+            attempt=attempt,
         )
-        with self._lock:
-            self._in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
         try:
             if self.hold_s:
                 time.sleep(self.hold_s)  # simulates a slow target; not a test wait
@@ -87,20 +96,36 @@ class HttpReceiver:
         handler.end_headers()
         handler.wfile.write(body)
 
-    def wait_for(self, count: int, timeout_s: float) -> list[ReceivedRequest]:
+    def wait_for(
+        self, count: int, timeout_s: float, path: str | None = None
+    ) -> list[ReceivedRequest]:
         """Block until ``count`` requests have been answered or ``timeout_s`` seconds pass.
 
+        Args:
+            count: Requests to wait for.
+            timeout_s: Seconds to wait at most.
+            path: Count only requests to this path (with its query string); None counts all.
+
         Returns:
-            A copy of the requests received so far (possibly fewer than ``count``).
+            A copy of the requests answered so far (to ``path`` when given), possibly fewer
+            than ``count``.
         """
         deadline = time.monotonic() + timeout_s
         with self._lock:
-            while len(self.requests) < count:
+            while len(answered := self._answered(path)) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._lock.wait(remaining)
-            return list(self.requests)
+            return answered
+
+    def arrived(self, path: str) -> int:
+        """How many requests to ``path`` have arrived, answered or still being handled."""
+        with self._lock:
+            return self._arrivals.get(path, 0)
+
+    def _answered(self, path: str | None) -> list[ReceivedRequest]:
+        return [request for request in self.requests if path is None or request.path == path]
 
 
 @contextmanager
@@ -119,7 +144,10 @@ def serve(receiver: HttpReceiver, host: str = "127.0.0.1") -> Iterator[HttpRecei
     server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
     receiver.url = f"http://{host}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval, so leaving the block (once per test) takes milliseconds, not 0.5 s.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield receiver

@@ -7,11 +7,11 @@ so code that relies on queues for rate limiting behaves locally as on Google Clo
 Layers, from pure to wired:
 
 - ``policy``: retry schedule, retry limits, token bucket (no threads, no clock).
-- ``names``, ``queue_config``: resource names, paging, defaults and UpdateQueue masks.
+- ``names``, ``queue_config``: resource names, defaults and UpdateQueue masks.
 - ``delivery``: the HTTP request of an attempt and its outcome.
 - ``queue_state``, ``store``: queues and tasks under one condition variable.
 - ``dispatcher``: the scheduler thread and the worker pool.
-- ``service``: the gRPC service and :class:`~emulators.cloud_tasks.service.CloudTasksEmulator`.
+- ``service``: the gRPC service; ``__main__`` serves it with :mod:`emulators.grpc_cli`.
 
 Known differences from Google: backoff durations keep fractions of a second (Google truncates
 to seconds); no 31-day task retention; no system throttling or ramp-up; queue-level

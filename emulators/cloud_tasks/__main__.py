@@ -7,23 +7,17 @@ stderr; SIGTERM or SIGINT stops it cleanly.
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
 
-from emulators.cloud_tasks.service import CloudTasksEmulator
-from emulators.cloud_tasks.store import DEFAULT_DEDUP_WINDOW_S
+from emulators.cloud_tasks.dispatcher import Dispatcher
+from emulators.cloud_tasks.service import cloud_tasks_handler
+from emulators.cloud_tasks.store import DEFAULT_DEDUP_WINDOW_S, TaskStore
+from emulators.grpc_cli import parse_cli, serve_until_stopped
 
-logger = logging.getLogger("emulators.cloud_tasks")
+_NAME = "Cloud Tasks emulator"
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m emulators.cloud_tasks", description="Local Cloud Tasks (v2) emulator."
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
-    parser.add_argument("--port", type=int, default=8123, help="gRPC port (0: any free port)")
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dedup-window",
         type=float,
@@ -33,12 +27,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=64, help="most attempts in flight across all queues"
     )
-    parser.add_argument("--log-level", default="INFO", help="Python logging level")
-    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGTERM or SIGINT.
+    """Serve and dispatch until SIGTERM or SIGINT.
 
     Args:
         argv: Command-line arguments without the program name; ``sys.argv[1:]`` when None.
@@ -46,24 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The process exit status.
     """
-    args = _arguments(argv)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    args = parse_cli(
+        _NAME,
+        argv,
+        prog="python -m emulators.cloud_tasks",
+        default_port=8123,
+        add_arguments=_add_arguments,
     )
-    # The emulator logs every attempt's outcome itself; httpx would repeat each at INFO.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
-    emulator = CloudTasksEmulator(dedup_window_s=args.dedup_window, workers=args.workers)
-    port = emulator.start(args.host, args.port)
-    stopped = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopped.set())
-    logger.info("Cloud Tasks emulator listening on %s:%d", args.host, port)
-    stopped.wait()
-    logger.info("stopping")
-    emulator.stop()
-    return 0
+    store = TaskStore(dedup_window_s=args.dedup_window)
+    dispatcher = Dispatcher(store, workers=args.workers)
+    handler = cloud_tasks_handler(store, dispatcher)
+    return serve_until_stopped(
+        _NAME, [handler], args, on_start=dispatcher.start, on_stop=dispatcher.stop
+    )
 
 
 if __name__ == "__main__":

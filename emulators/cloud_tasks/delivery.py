@@ -4,9 +4,7 @@ The request carries the task's method, headers and body plus the headers Google 
 HTTP target handlers (https://cloud.google.com/tasks/docs/creating-http-target-tasks):
 ``X-CloudTasks-QueueName``, ``-TaskName``, ``-TaskRetryCount``, ``-TaskExecutionCount``,
 ``-TaskETA`` and, after a response, ``-TaskPreviousResponse``. A task with ``oidc_token`` gets
-``Authorization: Bearer <JWT>``; locally the JWT is unsigned (``alg: none``), since nothing
-local holds a service account key, and carries the claims a handler checks: ``aud`` (the
-token's audience, else the task URL, as Google does), ``email`` and ``iss``.
+``Authorization: Bearer <JWT>``, unsigned locally (:mod:`emulators.oidc`).
 """
 
 from __future__ import annotations
@@ -18,12 +16,12 @@ from datetime import UTC
 
 import grpc
 import httpx
-import jwt
 from google.api_core import exceptions
 from google.cloud import tasks_v2
 
 from emulators.cloud_tasks.names import parent_of, short_id
 from emulators.grpc_service import RpcError
+from emulators.oidc import unsigned_id_token
 
 #: Google: "For HTTP tasks, the default is 10 minutes. The deadline must be in the interval
 #: [15 seconds, 30 minutes]."
@@ -39,8 +37,6 @@ _RESERVED_PREFIXES = ("x-google-", "x-appengine-", "x-cloudtasks-")
 # Google: "Cloud Tasks will use a higher backoff rate [on 429 and 503]. The retry specified in
 # the Retry-After HTTP response header is considered."
 _THROTTLING_STATUSES = frozenset({429, 503})
-
-_OIDC_LIFETIME_S = 3600
 
 # HttpRequest.body: "A request body is allowed only if the HTTP method is POST, PUT, or PATCH."
 _BODY_METHODS = frozenset(
@@ -133,29 +129,6 @@ def validated_deadline_s(task: tasks_v2.Task) -> float:
     return deadline
 
 
-def unsigned_oidc_token(service_account_email: str, audience: str, now: float) -> str:
-    """An unsigned OIDC ID token (``alg: none``) with the claims Google's tokens carry.
-
-    Args:
-        service_account_email: The ``oidc_token.service_account_email`` of the task.
-        audience: The token audience.
-        now: Current time in seconds since the epoch.
-
-    Returns:
-        The compact JWT, ``<header>.<claims>.`` (empty signature).
-    """
-    claims = {
-        "iss": "https://accounts.google.com",
-        "aud": audience,
-        "sub": service_account_email,
-        "email": service_account_email,
-        "email_verified": True,
-        "iat": int(now),
-        "exp": int(now) + _OIDC_LIFETIME_S,
-    }
-    return jwt.encode(claims, key="", algorithm="none")  # PyJWT's "no key" for alg none
-
-
 def prepare(
     task: tasks_v2.Task,
     eta_s: float,
@@ -197,7 +170,7 @@ def prepare(
     if oidc:
         token = request.oidc_token
         audience = token.audience or request.url
-        headers["Authorization"] = "Bearer " + unsigned_oidc_token(
+        headers["Authorization"] = "Bearer " + unsigned_id_token(
             token.service_account_email, audience, now
         )
     method = tasks_v2.HttpMethod(request.http_method)

@@ -7,23 +7,30 @@ Methods not listed here (IAM, batch and CMEK calls) answer UNIMPLEMENTED.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import grpc
 from google.cloud import tasks_v2
 from google.protobuf import empty_pb2
 
 from emulators.cloud_tasks.dispatcher import Dispatcher
-from emulators.cloud_tasks.store import DEFAULT_DEDUP_WINDOW_S, TaskStore
-from emulators.grpc_service import Method, generic_handler, start_server
+from emulators.cloud_tasks.store import TaskStore
+from emulators.grpc_service import Method, generic_handler, returning_empty
 
 SERVICE = "google.cloud.tasks.v2.CloudTasks"
 
 _State = tasks_v2.Queue.State
 
 
-def _methods(store: TaskStore, dispatcher: Dispatcher) -> dict[str, Method]:
+def cloud_tasks_handler(store: TaskStore, dispatcher: Dispatcher) -> grpc.GenericRpcHandler:
+    """A gRPC handler serving ``CloudTasks`` from ``store``, running tasks through ``dispatcher``.
+
+    Args:
+        store: Queues and tasks; one store per emulator process.
+        dispatcher: Sends the store's due attempts; RunTask hands it one at once.
+
+    Returns:
+        A handler for :func:`emulators.grpc_service.start_server`.
+    """
+
     def list_queues(request: tasks_v2.ListQueuesRequest) -> tasks_v2.ListQueuesResponse:
         queues, token = store.list_queues(
             request.parent, request.filter, request.page_size, request.page_token
@@ -36,14 +43,7 @@ def _methods(store: TaskStore, dispatcher: Dispatcher) -> dict[str, Method]:
         )
         return tasks_v2.ListTasksResponse(tasks=tasks, next_page_token=token)
 
-    def empty(action: Callable[[str], None]) -> Callable[[Any], empty_pb2.Empty]:
-        def handler(request: Any) -> empty_pb2.Empty:
-            action(request.name)
-            return empty_pb2.Empty()
-
-        return handler
-
-    return {
+    methods = {
         "CreateQueue": Method(
             lambda r: store.create_queue(r.parent, r.queue),
             tasks_v2.CreateQueueRequest,
@@ -59,7 +59,9 @@ def _methods(store: TaskStore, dispatcher: Dispatcher) -> dict[str, Method]:
         ),
         "ListQueues": Method(list_queues, tasks_v2.ListQueuesRequest, tasks_v2.ListQueuesResponse),
         "DeleteQueue": Method(
-            empty(store.delete_queue), tasks_v2.DeleteQueueRequest, empty_pb2.Empty
+            returning_empty(lambda r: store.delete_queue(r.name)),
+            tasks_v2.DeleteQueueRequest,
+            empty_pb2.Empty,
         ),
         "PauseQueue": Method(
             lambda r: store.set_state(r.name, _State.PAUSED),
@@ -85,48 +87,15 @@ def _methods(store: TaskStore, dispatcher: Dispatcher) -> dict[str, Method]:
             tasks_v2.Task,
         ),
         "ListTasks": Method(list_tasks, tasks_v2.ListTasksRequest, tasks_v2.ListTasksResponse),
-        "DeleteTask": Method(empty(store.delete_task), tasks_v2.DeleteTaskRequest, empty_pb2.Empty),
+        "DeleteTask": Method(
+            returning_empty(lambda r: store.delete_task(r.name)),
+            tasks_v2.DeleteTaskRequest,
+            empty_pb2.Empty,
+        ),
         "RunTask": Method(
             lambda r: dispatcher.run_task(r.name, r.response_view),
             tasks_v2.RunTaskRequest,
             tasks_v2.Task,
         ),
     }
-
-
-class CloudTasksEmulator:
-    """The emulator: state, dispatcher and gRPC server, started and stopped together.
-
-    Args:
-        dedup_window_s: Seconds a deleted or executed task's name stays refused (Google: ~1 h).
-        workers: Dispatch worker threads (attempts in flight across all queues).
-    """
-
-    def __init__(self, dedup_window_s: float = DEFAULT_DEDUP_WINDOW_S, workers: int = 64) -> None:
-        self.store = TaskStore(dedup_window_s=dedup_window_s)
-        self.dispatcher = Dispatcher(self.store, workers=workers)
-        self._server: grpc.Server | None = None
-
-    def start(self, host: str, port: int) -> int:
-        """Start dispatching and serving.
-
-        Args:
-            host: Interface to bind, such as ``"127.0.0.1"``.
-            port: TCP port, or 0 for any free port.
-
-        Returns:
-            The bound port.
-
-        Raises:
-            RuntimeError: When the port cannot be bound.
-        """
-        handler = generic_handler(SERVICE, _methods(self.store, self.dispatcher))
-        self._server, bound = start_server([handler], host, port)
-        self.dispatcher.start()
-        return bound
-
-    def stop(self, grace_s: float = 1.0) -> None:
-        """Stop serving (letting calls in progress finish for ``grace_s``), then dispatching."""
-        if self._server is not None:
-            self._server.stop(grace_s).wait()
-        self.dispatcher.stop()
+    return generic_handler(SERVICE, methods)

@@ -21,9 +21,9 @@ from google.protobuf import field_mask_pb2
 from emulators.cloud_tasks import delivery, queue_config
 from emulators.cloud_tasks.dedup import RecentNames
 from emulators.cloud_tasks.delivery import Outcome
-from emulators.cloud_tasks.names import checked, page, parent_of
+from emulators.cloud_tasks.names import checked, parent_of
 from emulators.cloud_tasks.queue_state import Claim, QueueState, TaskState, timestamp
-from emulators.grpc_service import RpcError
+from emulators.grpc_service import RpcError, paginate
 
 #: Google: "another task with the same name can't be created for ~1 hour after the original
 #: task was deleted or executed" (CreateTaskRequest.task, queues created with Cloud Tasks).
@@ -148,7 +148,9 @@ class TaskStore:
             raise RpcError(grpc.StatusCode.UNIMPLEMENTED, "the emulator does not filter queues")
         with self.changed:
             names = sorted(name for name in self._queues if parent_of(name) == parent)
-            chunk, token = page(names, page_size, page_token, _MAX_QUEUE_PAGE)
+            # Tokens resume after the last name returned (names are their own sort key), so
+            # deletions between two pages neither skip nor repeat a queue.
+            chunk, token = paginate(names, page_size, page_token, _MAX_QUEUE_PAGE, key=str)
             return [tasks_v2.Queue(self._queues[name].message) for name in chunk], token
 
     def delete_queue(self, name: str) -> None:
@@ -239,7 +241,8 @@ class TaskStore:
         """
         with self.changed:
             queue = self._queue(parent)
-            chunk, token = page(sorted(queue.tasks), page_size, page_token, _MAX_TASK_PAGE)
+            names = sorted(queue.tasks)
+            chunk, token = paginate(names, page_size, page_token, _MAX_TASK_PAGE, key=str)
             return [_with_view(queue.tasks[name].message, view) for name in chunk], token
 
     def delete_task(self, name: str) -> None:

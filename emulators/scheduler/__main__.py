@@ -12,11 +12,11 @@ import sys
 import httpx
 from google.cloud.pubsub_v1 import PublisherClient
 
+from emulators.grpc_cli import parse_cli, serve_until_stopped
 from emulators.scheduler.jobs import JobStore
 from emulators.scheduler.runner import JobRunner
 from emulators.scheduler.service import scheduler_handler
 from emulators.scheduler.targets import TargetDispatcher
-from emulators.secret_manager.serving import parse_cli, serve_until_stopped
 from shared.settings import get_settings
 
 _NAME = "Cloud Scheduler emulator"
@@ -28,8 +28,7 @@ def main() -> int:
     Returns:
         The process exit status.
     """
-    args = parse_cli(_NAME)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # each attempt is logged once, by us
+    args = parse_cli(_NAME, prog="python -m emulators.scheduler")
     publisher = None
     if get_settings().pubsub_emulator_host:
         publisher = PublisherClient()  # finds the emulator through the same variable

@@ -9,9 +9,8 @@ import grpc
 from google.cloud.scheduler_v1 import types
 from google.protobuf.empty_pb2 import Empty
 
-from emulators.grpc_service import Method, generic_handler
+from emulators.grpc_service import Method, generic_handler, paginate, returning_empty
 from emulators.scheduler.jobs import JobStore
-from emulators.secret_manager.serving import paginate
 
 SERVICE = "google.cloud.scheduler.v1.CloudScheduler"
 _MAX_PAGE_SIZE = 500  # ListJobsRequest.page_size maximum
@@ -32,10 +31,6 @@ def scheduler_handler(store: JobStore) -> grpc.GenericRpcHandler:
         page, token = paginate(jobs, request.page_size, request.page_token, _MAX_PAGE_SIZE)
         return types.ListJobsResponse(jobs=page, next_page_token=token)
 
-    def delete_job(request: types.DeleteJobRequest) -> Empty:
-        store.delete_job(request.name)
-        return Empty()
-
     methods = {
         "CreateJob": Method(
             lambda r: store.create_job(r.parent, r.job), types.CreateJobRequest, types.Job
@@ -45,7 +40,9 @@ def scheduler_handler(store: JobStore) -> grpc.GenericRpcHandler:
         "UpdateJob": Method(
             lambda r: store.update_job(r.job, r.update_mask), types.UpdateJobRequest, types.Job
         ),
-        "DeleteJob": Method(delete_job, types.DeleteJobRequest, Empty),
+        "DeleteJob": Method(
+            returning_empty(lambda r: store.delete_job(r.name)), types.DeleteJobRequest, Empty
+        ),
         "PauseJob": Method(lambda r: store.pause_job(r.name), types.PauseJobRequest, types.Job),
         "ResumeJob": Method(lambda r: store.resume_job(r.name), types.ResumeJobRequest, types.Job),
         "RunJob": Method(lambda r: store.run_job(r.name), types.RunJobRequest, types.Job),

@@ -6,8 +6,8 @@ with httpx, with the headers Google documents for ``HttpTarget``: ``User-Agent:
 Google-Cloud-Scheduler``, ``X-CloudScheduler: true``, ``X-CloudScheduler-JobName`` (the job id),
 ``X-CloudScheduler-ScheduleTime`` (RFC 3339, UTC) and ``Content-Type:
 application/octet-stream`` for a body without one. With ``oidc_token`` set, the request carries
-``Authorization: Bearer <JWT>``: an *unsigned* (``alg: none``) token with Google's claims, since
-local receivers cannot check Google's signature anyway.
+``Authorization: Bearer <JWT>``: an *unsigned* (``alg: none``) token with Google's claims
+(:mod:`emulators.oidc`).
 
 The attempt's outcome is a ``google.rpc.Status``: OK for a publish or a 2xx answer, else the
 gRPC code that matches the failure (HTTP status mapped as google-api-core maps it).
@@ -20,19 +20,18 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import httpx
-import jwt
 from google.api_core import exceptions as api_exceptions
 from google.cloud.pubsub_v1 import PublisherClient
 from google.cloud.scheduler_v1 import HttpMethod, Job
 from google.rpc import status_pb2
 
+from emulators.oidc import unsigned_id_token
 from emulators.scheduler.jobs import Attempt, Clock, system_clock
 
 logger = logging.getLogger(__name__)
 
 _DEFAULT_HTTP_DEADLINE = timedelta(minutes=3)  # Google's default attempt_deadline for HTTP
 _PUBLISH_TIMEOUT_S = 30.0
-_TOKEN_LIFETIME = timedelta(hours=1)
 # Headers Cloud Scheduler computes or sets itself, whatever the job says (HttpTarget.headers).
 _REPLACED_HEADERS = frozenset(
     {
@@ -52,32 +51,6 @@ def _rfc3339(moment: datetime) -> str:
 
 def _status(code: grpc.StatusCode, message: str = "") -> status_pb2.Status:
     return status_pb2.Status(code=code.value[0], message=message)
-
-
-def oidc_token(job: Job, issued_at: datetime) -> str:
-    """The unsigned OIDC ID token Cloud Scheduler would attach for ``job.http_target``.
-
-    Args:
-        job: A job whose HTTP target has ``oidc_token``.
-        issued_at: Time of the attempt, timezone-aware.
-
-    Returns:
-        A compact JWT with ``alg: none``; ``aud`` is the token's ``audience`` or, as on Google
-        Cloud, the target URI.
-    """
-    oidc = job.http_target.oidc_token
-    email = oidc.service_account_email
-    claims = {
-        "iss": "https://accounts.google.com",
-        "aud": oidc.audience or job.http_target.uri,
-        "sub": email,
-        "azp": email,
-        "email": email,
-        "email_verified": True,
-        "iat": int(issued_at.timestamp()),
-        "exp": int((issued_at + _TOKEN_LIFETIME).timestamp()),
-    }
-    return jwt.encode(claims, key="", algorithm="none")
 
 
 class TargetDispatcher:
@@ -154,7 +127,12 @@ class TargetDispatcher:
         if target.body and not any(k.lower() == "content-type" for k in target.headers):
             headers["Content-Type"] = "application/octet-stream"
         if "oidc_token" in target:
-            headers["Authorization"] = f"Bearer {oidc_token(job, self._clock())}"
+            oidc = target.oidc_token
+            email = oidc.service_account_email
+            token = unsigned_id_token(
+                email, oidc.audience or target.uri, self._clock().timestamp(), {"azp": email}
+            )
+            headers["Authorization"] = f"Bearer {token}"
         deadline = job.attempt_deadline if "attempt_deadline" in job else _DEFAULT_HTTP_DEADLINE
         try:
             response = self._http.request(

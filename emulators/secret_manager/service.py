@@ -11,8 +11,7 @@ import grpc
 from google.cloud.secretmanager_v1 import types
 from google.protobuf.empty_pb2 import Empty
 
-from emulators.grpc_service import Method, RpcError, generic_handler
-from emulators.secret_manager.serving import paginate
+from emulators.grpc_service import Method, RpcError, generic_handler, paginate, returning_empty
 from emulators.secret_manager.store import SecretStore
 
 SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
@@ -52,10 +51,6 @@ def secret_manager_handler(store: SecretStore) -> grpc.GenericRpcHandler:
             versions=page, next_page_token=token, total_size=len(versions)
         )
 
-    def delete_secret(request: types.DeleteSecretRequest) -> Empty:
-        store.delete_secret(request.name, request.etag)
-        return Empty()
-
     methods = {
         "CreateSecret": Method(
             lambda r: store.create_secret(r.parent, r.secret_id, r.secret),
@@ -66,7 +61,11 @@ def secret_manager_handler(store: SecretStore) -> grpc.GenericRpcHandler:
             lambda r: store.get_secret(r.name), types.GetSecretRequest, types.Secret
         ),
         "ListSecrets": Method(list_secrets, types.ListSecretsRequest, types.ListSecretsResponse),
-        "DeleteSecret": Method(delete_secret, types.DeleteSecretRequest, Empty),
+        "DeleteSecret": Method(
+            returning_empty(lambda r: store.delete_secret(r.name, r.etag)),
+            types.DeleteSecretRequest,
+            Empty,
+        ),
         "AddSecretVersion": Method(
             lambda r: store.add_version(r.parent, r.payload),
             types.AddSecretVersionRequest,

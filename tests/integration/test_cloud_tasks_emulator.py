@@ -1,20 +1,17 @@
 """The Cloud Tasks emulator, through the real ``tasks_v2.CloudTasksClient``.
 
-Tasks target a receiver HTTP server started here on 127.0.0.1, which records when each request
-arrives, how many are in flight and what they carry, so limits are checked where Google's
-guarantees apply: at the target. Needs a running emulator
+Tasks target an :class:`~emulators.http_receiver.HttpReceiver` of each test on 127.0.0.1, which
+records when each request arrives, how many are in flight and what they carry, so limits are
+checked where Google's guarantees apply: at the target. Needs a running emulator
 (``SWITCHYARD_CLOUD_TASKS_EMULATOR_HOST``, set by ``python -m emulators run``).
 """
 
 from __future__ import annotations
 
-import http.server
 import itertools
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +21,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import tasks_v2
 
+from emulators.http_receiver import HttpReceiver, ReceivedRequest, serve
 from shared.gcp_clients import cloud_tasks_client
 from shared.settings import Settings
 
@@ -32,89 +30,20 @@ EARLY_S = 0.02
 LATE_S = 0.35
 
 
-@dataclass(frozen=True)
-class Reply:
-    """How the receiver answers one request."""
-
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
+def answer(status: int, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """The receiver's reply: ``status`` and ``headers``, no body."""
+    return status, headers or {}, b""
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """One request as the receiver saw it: ``at`` is monotonic, header names are lowercase."""
-
-    at: float
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A threaded HTTP target that records arrivals and the in-flight high-water mark."""
-
-    def __init__(self) -> None:
-        self.changed = threading.Condition()
-        self.arrivals: list[Arrival] = []
-        self.replies: dict[str, Callable[[int], Reply]] = {}
-        self.in_flight: dict[str, int] = {}
-        self.max_in_flight: dict[str, int] = {}
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                receiver.handle(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}{path}"
-
-    def handle(self, request: http.server.BaseHTTPRequestHandler) -> None:
-        at = time.monotonic()
-        body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
-        path = request.path
-        with self.changed:
-            attempt = sum(1 for arrival in self.arrivals if arrival.path == path)
-            headers = {key.lower(): value for key, value in request.headers.items()}
-            self.arrivals.append(Arrival(at, request.command, path, headers, body))
-            self.in_flight[path] = self.in_flight.get(path, 0) + 1
-            self.max_in_flight[path] = max(self.max_in_flight.get(path, 0), self.in_flight[path])
-            self.changed.notify_all()
-        reply = self.replies.get(path, lambda attempt: Reply())(attempt)
-        time.sleep(reply.delay_s)  # the target's own work, not a wait for a result
-        with self.changed:
-            # Before answering: the next attempt cannot arrive while this one still counts.
-            self.in_flight[path] -= 1
-        request.send_response(reply.status)
-        for name, value in reply.headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-
-    def at(self, path: str) -> list[Arrival]:
-        with self.changed:
-            return [arrival for arrival in self.arrivals if arrival.path == path]
-
-    def wait_for(self, path: str, count: int, timeout_s: float) -> list[Arrival]:
-        """Block until ``count`` requests reached ``path``; fail after ``timeout_s``."""
-        with self.changed:
-            reached = self.changed.wait_for(lambda: len(self.at(path)) >= count, timeout_s)
-        arrivals = self.at(path)
-        assert reached, f"{len(arrivals)}/{count} requests reached {path} in {timeout_s}s"
-        return arrivals
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+def reached(
+    receiver: HttpReceiver, path: str, count: int, timeout_s: float
+) -> list[ReceivedRequest]:
+    """Block until ``count`` requests reached ``path`` and return them; fail after ``timeout_s``."""
+    received = receiver.wait_for(count, timeout_s, path=path)
+    assert len(received) >= count, (
+        f"{len(received)}/{count} requests reached {path} in {timeout_s}s"
+    )
+    return received
 
 
 def eventually(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -142,11 +71,11 @@ def client(tasks_settings: Settings) -> tasks_v2.CloudTasksClient:
     return cloud_tasks_client(tasks_settings)
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    target = Receiver()
-    yield target
-    target.stop()
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    """An HTTP target of this test alone, answering 200 unless the test says otherwise."""
+    with serve(HttpReceiver()) as target:
+        yield target
 
 
 @pytest.fixture
@@ -234,11 +163,11 @@ def test_list_queues_pages(client: tasks_v2.CloudTasksClient, location: str) -> 
 
 
 def test_purge_deletes_tasks_and_list_tasks_shows_them_before(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location)
     client.pause_queue(name=queue)
-    created = {add_task(client, queue, receiver.url("/purge")).name for _ in range(3)}
+    created = {add_task(client, queue, receiver.url + "/purge").name for _ in range(3)}
 
     assert {task.name for task in client.list_tasks(parent=queue)} == created
     purged = client.purge_queue(name=queue)
@@ -247,25 +176,25 @@ def test_purge_deletes_tasks_and_list_tasks_shows_them_before(
 
 
 def test_paused_queue_holds_tasks_until_resumed(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     paused, running = make_queue(client, location), make_queue(client, location)
     client.pause_queue(name=paused)
-    held = add_task(client, paused, receiver.url(f"/held-{uuid.uuid4().hex}"))
+    held = add_task(client, paused, receiver.url + f"/held-{uuid.uuid4().hex}")
     marker_path = f"/marker-{uuid.uuid4().hex}"
-    add_task(client, running, receiver.url(marker_path))
+    add_task(client, running, receiver.url + marker_path)
 
-    receiver.wait_for(marker_path, 1, timeout_s=5)  # the dispatcher is live...
-    held_path = held.http_request.url.removeprefix(receiver.url(""))
-    assert receiver.at(held_path) == []  # ...and skipped the paused queue
+    reached(receiver, marker_path, 1, timeout_s=5)  # the dispatcher is live...
+    held_path = held.http_request.url.removeprefix(receiver.url)
+    assert receiver.arrived(held_path) == 0  # ...and skipped the paused queue
     assert client.get_task(name=held.name).dispatch_count == 0
 
     client.resume_queue(name=paused)
-    receiver.wait_for(held_path, 1, timeout_s=5)
+    reached(receiver, held_path, 1, timeout_s=5)
 
 
 def test_http_task_carries_method_body_headers_and_oidc_token(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location)
     path = f"/tool-call-{uuid.uuid4().hex}"
@@ -274,7 +203,7 @@ def test_http_task_carries_method_body_headers_and_oidc_token(
         task=tasks_v2.Task(
             name=f"{queue}/tasks/run-1-step-2-call-0",
             http_request=tasks_v2.HttpRequest(
-                url=receiver.url(path),
+                url=receiver.url + path,
                 http_method=tasks_v2.HttpMethod.PUT,
                 headers={"Content-Type": "application/json"},
                 body=b'{"tool": "http_fetch"}',
@@ -286,7 +215,7 @@ def test_http_task_carries_method_body_headers_and_oidc_token(
         ),
     )
 
-    [arrival] = receiver.wait_for(path, 1, timeout_s=5)
+    [arrival] = reached(receiver, path, 1, timeout_s=5)
 
     headers = arrival.headers
     assert (arrival.method, arrival.body) == ("PUT", b'{"tool": "http_fetch"}')
@@ -306,7 +235,7 @@ def test_http_task_carries_method_body_headers_and_oidc_token(
 
 
 def test_rate_limit_holds_at_the_receiver_after_the_burst(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     rate = 5.0
     queue = make_queue(
@@ -315,11 +244,11 @@ def test_rate_limit_holds_at_the_receiver_after_the_burst(
     burst = client.get_queue(name=queue).rate_limits.max_burst_size
     path = f"/rate-{uuid.uuid4().hex}"
     for _ in range(50):
-        add_task(client, queue, receiver.url(path))
+        add_task(client, queue, receiver.url + path)
 
-    arrivals = receiver.wait_for(path, 50, timeout_s=(50 - burst) / rate + 8)
+    arrivals = reached(receiver, path, 50, timeout_s=(50 - burst) / rate + 8)
 
-    times = sorted(arrival.at for arrival in arrivals)
+    times = sorted(arrival.received_at for arrival in arrivals)
     assert burst == 5
     # Token bucket conformance: no window holds more than burst + rate * its length
     # dispatches (one extra allowed for network jitter at the receiver).
@@ -330,60 +259,62 @@ def test_rate_limit_holds_at_the_receiver_after_the_burst(
 
 
 def test_max_concurrent_dispatches_is_never_exceeded(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(
         client, location, rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=3)
     )
     path = f"/slow-{uuid.uuid4().hex}"
-    receiver.replies[path] = lambda attempt: Reply(delay_s=0.3)
+    receiver.hold_s = 0.3  # the target's own work
     for _ in range(12):
-        add_task(client, queue, receiver.url(path))
+        add_task(client, queue, receiver.url + path)
 
-    receiver.wait_for(path, 12, timeout_s=10)
+    reached(receiver, path, 12, timeout_s=10)
 
     eventually(lambda: not list(client.list_tasks(parent=queue)))
-    assert receiver.max_in_flight[path] == 3
+    assert receiver.peak_in_flight == 3
 
 
 def test_failing_target_sees_the_documented_backoff(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     # Large enough steps that doubling instead of the linear phase, or a missing cap, shows.
     queue = make_queue(client, location, retry_config=fast_retries(7, 0.25, 2.0, doublings=1))
     path = f"/failing-{uuid.uuid4().hex}"
-    receiver.replies[path] = lambda attempt: Reply(status=500)
-    task = add_task(client, queue, receiver.url(path))
+    receiver.responder = lambda request: answer(500)
+    task = add_task(client, queue, receiver.url + path)
 
-    arrivals = receiver.wait_for(path, 7, timeout_s=15)
+    arrivals = reached(receiver, path, 7, timeout_s=15)
     eventually(lambda: _gone(client, task.name))
 
-    intervals = [later.at - earlier.at for earlier, later in itertools.pairwise(arrivals)]
+    intervals = [
+        later.received_at - earlier.received_at for earlier, later in itertools.pairwise(arrivals)
+    ]
     # Doubles once, then grows by 2**1 * 0.25 s per retry, capped at 2 s.
     expected = [0.25, 0.5, 1.0, 1.5, 2.0, 2.0]
     assert len(intervals) == len(expected)
     for got, want in zip(intervals, expected, strict=True):
         assert want - EARLY_S <= got <= want + LATE_S, (intervals, expected)
-    assert len(receiver.at(path)) == 7  # max_attempts counts the first attempt
+    assert receiver.arrived(path) == 7  # max_attempts counts the first attempt
 
 
 def test_retry_after_on_503_is_honoured(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location, retry_config=fast_retries(5, 0.1, 0.1, doublings=0))
     path = f"/busy-{uuid.uuid4().hex}"
-    receiver.replies[path] = lambda attempt: (
-        Reply(status=503, headers={"Retry-After": "1"}) if attempt == 0 else Reply()
+    receiver.responder = lambda request: (
+        answer(503, {"Retry-After": "1"}) if request.attempt == 0 else answer(200)
     )
-    add_task(client, queue, receiver.url(path))
+    add_task(client, queue, receiver.url + path)
 
-    first, second = receiver.wait_for(path, 2, timeout_s=5)
+    first, second = reached(receiver, path, 2, timeout_s=5)
 
-    assert 1.0 - EARLY_S <= second.at - first.at <= 1.0 + LATE_S
+    assert 1.0 - EARLY_S <= second.received_at - first.received_at <= 1.0 + LATE_S
 
 
 def test_schedule_time_is_honoured(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location)
     path = f"/later-{uuid.uuid4().hex}"
@@ -391,13 +322,13 @@ def test_schedule_time_is_honoured(
     add_task(
         client,
         queue,
-        receiver.url(path),
+        receiver.url + path,
         schedule_time=datetime.now(UTC) + timedelta(seconds=1),
     )
 
-    [arrival] = receiver.wait_for(path, 1, timeout_s=5)
+    [arrival] = reached(receiver, path, 1, timeout_s=5)
 
-    assert 1.0 - EARLY_S <= arrival.at - created_at <= 1.0 + LATE_S
+    assert 1.0 - EARLY_S <= arrival.received_at - created_at <= 1.0 + LATE_S
 
 
 def _gone(client: tasks_v2.CloudTasksClient, name: str) -> bool:
@@ -409,38 +340,38 @@ def _gone(client: tasks_v2.CloudTasksClient, name: str) -> bool:
 
 
 def test_task_names_are_deduplicated_even_after_the_task_ran_or_was_deleted(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location)
     path = f"/once-{uuid.uuid4().hex}"
-    add_task(client, queue, receiver.url(path), task_id="run-7-step-1")
+    add_task(client, queue, receiver.url + path, task_id="run-7-step-1")
     with pytest.raises(exceptions.AlreadyExists):
-        add_task(client, queue, receiver.url(path), task_id="run-7-step-1")
+        add_task(client, queue, receiver.url + path, task_id="run-7-step-1")
 
-    receiver.wait_for(path, 1, timeout_s=5)
+    reached(receiver, path, 1, timeout_s=5)
     eventually(lambda: _gone(client, f"{queue}/tasks/run-7-step-1"))
     with pytest.raises(exceptions.AlreadyExists):
-        add_task(client, queue, receiver.url(path), task_id="run-7-step-1")
+        add_task(client, queue, receiver.url + path, task_id="run-7-step-1")
 
     client.pause_queue(name=queue)
-    deleted = add_task(client, queue, receiver.url(path), task_id="run-7-step-2")
+    deleted = add_task(client, queue, receiver.url + path, task_id="run-7-step-2")
     client.delete_task(name=deleted.name)
     with pytest.raises(exceptions.AlreadyExists):
-        add_task(client, queue, receiver.url(path), task_id="run-7-step-2")
+        add_task(client, queue, receiver.url + path, task_id="run-7-step-2")
     with pytest.raises(exceptions.NotFound):
         client.delete_task(name=deleted.name)
-    assert len(receiver.at(path)) == 1
+    assert receiver.arrived(path) == 1
 
 
 def test_attempt_fields_and_run_task(
-    client: tasks_v2.CloudTasksClient, location: str, receiver: Receiver
+    client: tasks_v2.CloudTasksClient, location: str, receiver: HttpReceiver
 ) -> None:
     queue = make_queue(client, location, retry_config=fast_retries(10, 30, 30, doublings=0))
     path = f"/flaky-{uuid.uuid4().hex}"
-    receiver.replies[path] = lambda attempt: Reply(status=404 if attempt == 0 else 200)
-    task = add_task(client, queue, receiver.url(path))
+    receiver.responder = lambda request: answer(404 if request.attempt == 0 else 200)
+    task = add_task(client, queue, receiver.url + path)
 
-    receiver.wait_for(path, 1, timeout_s=5)
+    reached(receiver, path, 1, timeout_s=5)
     eventually(lambda: client.get_task(name=task.name).response_count == 1)
     failed = client.get_task(name=task.name)
     assert failed.dispatch_count == 1
@@ -451,7 +382,7 @@ def test_attempt_fields_and_run_task(
 
     ran = client.run_task(name=task.name)
     assert ran.dispatch_count == 2
-    second = receiver.wait_for(path, 2, timeout_s=5)[1]
+    second = reached(receiver, path, 2, timeout_s=5)[1]
     assert second.headers["x-cloudtasks-taskretrycount"] == "1"
     assert second.headers["x-cloudtasks-taskexecutioncount"] == "1"
     assert second.headers["x-cloudtasks-taskpreviousresponse"] == "404"

@@ -9,14 +9,10 @@ takes up to a minute.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 import jwt
@@ -24,6 +20,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import pubsub_v1, scheduler_v1
 
+from emulators.http_receiver import HttpReceiver, ReceivedRequest, serve
 from shared.gcp_clients import scheduler_client
 from shared.settings import Settings
 
@@ -49,56 +46,24 @@ def location(settings: Settings) -> str:
     return f"projects/{settings.project_id}/locations/test-{uuid.uuid4().hex[:12]}"
 
 
-@dataclass(frozen=True)
-class Received:
-    """One request the receiver got; header names are lower-case."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records requests and answers ``/status/<code>`` with
-    that status (200 for any other path)."""
-
-    def __init__(self) -> None:
-        self.requests: queue.Queue[Received] = queue.Queue()
-        record = self.requests.put
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                record(Received(self.command, self.path, headers, body))
-                _, _, code = self.path.rpartition("/status/")
-                self.send_response(int(code) if code.isdigit() else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_PUT = do_POST
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # keep pytest output clean
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+def answer_status_path(request: ReceivedRequest) -> tuple[int, dict[str, str], bytes]:
+    """Answer ``/status/<code>`` with that status, any other path with 200."""
+    _, _, code = request.path.rpartition("/status/")
+    return int(code) if code.isdigit() else 200, {}, b""
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
+def receiver() -> Iterator[HttpReceiver]:
+    """A recording HTTP server on 127.0.0.1, answering as :func:`answer_status_path` does."""
+    with serve(HttpReceiver(responder=answer_status_path)) as server:
+        yield server
+
+
+def first_request(receiver: HttpReceiver, timeout_s: float = 10) -> ReceivedRequest:
+    """The first request ``receiver`` answered; fails after ``timeout_s`` seconds without one."""
+    answered = receiver.wait_for(1, timeout_s)
+    assert answered, f"no request reached the receiver within {timeout_s} s"
+    return answered[0]
 
 
 def http_job(location: str, job_id: str, uri: str, **http_target: object) -> Job:
@@ -192,7 +157,7 @@ def test_pause_and_resume(client: scheduler_v1.CloudSchedulerClient, location: s
 
 
 def test_run_job_sends_the_http_request_with_an_oidc_token(
-    client: scheduler_v1.CloudSchedulerClient, location: str, receiver: Receiver
+    client: scheduler_v1.CloudSchedulerClient, location: str, receiver: HttpReceiver
 ) -> None:
     uri = f"{receiver.url}/tick?agent=a1"
     job = http_job(
@@ -207,7 +172,7 @@ def test_run_job_sends_the_http_request_with_an_oidc_token(
     name = client.create_job(parent=location, job=job).name
 
     client.run_job(name=name)
-    request = receiver.requests.get(timeout=10)
+    request = first_request(receiver)
 
     assert (request.method, request.path, request.body) == (
         "PUT",
@@ -230,7 +195,7 @@ def test_run_job_sends_the_http_request_with_an_oidc_token(
 
 
 def test_failed_http_attempt_is_recorded_in_the_status(
-    client: scheduler_v1.CloudSchedulerClient, location: str, receiver: Receiver
+    client: scheduler_v1.CloudSchedulerClient, location: str, receiver: HttpReceiver
 ) -> None:
     name = client.create_job(
         parent=location, job=http_job(location, "flaky", f"{receiver.url}/status/503")
@@ -238,7 +203,7 @@ def test_failed_http_attempt_is_recorded_in_the_status(
 
     client.run_job(name=name)
 
-    assert receiver.requests.get(timeout=10).method == "POST"  # the default method
+    assert first_request(receiver).method == "POST"  # the default method
     assert wait_for_status(client, name).status.code == grpc.StatusCode.UNAVAILABLE.value[0]
 
 
