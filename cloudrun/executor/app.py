@@ -20,22 +20,20 @@ from shared.composition import Dependencies, get_dependencies
 from shared.domain.messages import ModelStepTask, ToolCallTask, WebhookDeliveryTask
 from shared.logging import configure_logging
 from shared.pipeline import delivery, execution
+from shared.settings import get_settings
 from shared.transport import cloud_tasks, pubsub
 
 
 def create_app(deps: Dependencies | None = None) -> Flask:
     """The executor app; dependencies come from ``get_dependencies()`` on first use if None."""
     app = Flask(__name__)
+    settings = deps.settings if deps else get_settings()
+    configure_logging(settings.project_id, settings.log_level)
 
     def resolve() -> Dependencies:
         return deps or get_dependencies()
 
     run_approved = resources.SUBSCRIPTIONS_BY_CONSUMER["executor"]
-
-    @app.before_request
-    def _logging() -> None:
-        settings = resolve().settings
-        configure_logging(settings.project_id, settings.log_level)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
