@@ -41,7 +41,7 @@ stack-down: install
 	@$(PY) -m emulators down
 
 bench: install
-	$(PY) -m emulators run -- $(PY) benchmarks/local_stack.py
+	$(PY) -m emulators run -- sh -c "$(PY) -m benchmarks.local_stack && $(PY) -m benchmarks.pipeline"
 
 clean: stack-down
 	rm -rf $(VENV) .stack .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,8 @@ TASKS_PER_QUEUE = 50
 LATENCY_SAMPLES = 50
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` quantile of ``values`` (nearest rank), such as 0.95 for p95."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
@@ -101,7 +102,8 @@ def pubsub_push_latency(settings: Settings) -> tuple[list[float], list[float]]:
     return push, bare
 
 
-def _row(figure: str, value: float, digits: int = 3) -> None:
+def row(figure: str, value: float, digits: int = 3) -> None:
+    """Print one line of the table."""
     print(f"{figure:56} {value:12.{digits}f}")
 
 
@@ -111,14 +113,14 @@ def main() -> None:
     print(f"{'figure':56} {'value':>12}")
     for rate in (2.0, 5.0, 10.0):
         ratio, burst = tasks_rate_accuracy(settings, rate)
-        _row(f"Cloud Tasks observed / configured rate @ {rate:g}/s", ratio)
-        _row(f"Cloud Tasks burst seen @ {rate:g}/s (tasks)", burst, 0)
+        row(f"Cloud Tasks observed / configured rate @ {rate:g}/s", ratio)
+        row(f"Cloud Tasks burst seen @ {rate:g}/s (tasks)", burst, 0)
     push, bare = pubsub_push_latency(settings)
     for label, share in (("p50", 0.5), ("p95", 0.95)):
-        push_ms, bare_ms = _percentile(push, share) * 1000, _percentile(bare, share) * 1000
-        _row(f"Pub/Sub publish-to-push {label} (ms)", push_ms, 1)
-        _row(f"Pub/Sub publish-to-push {label} / bare loopback POST {label}", push_ms / bare_ms, 1)
-    _row("bare loopback POST median (ms)", statistics.median(bare) * 1000, 2)
+        push_ms, bare_ms = percentile(push, share) * 1000, percentile(bare, share) * 1000
+        row(f"Pub/Sub publish-to-push {label} (ms)", push_ms, 1)
+        row(f"Pub/Sub publish-to-push {label} / bare loopback POST {label}", push_ms / bare_ms, 1)
+    row("bare loopback POST median (ms)", statistics.median(bare) * 1000, 2)
 
 
 if __name__ == "__main__":
