@@ -41,7 +41,9 @@ def test_assertions_match_promptfoo(kind: str, value: object, output: str, expec
 
 
 def _eval(*assertions: dict[str, object], threshold: float | None = None) -> EvalSpec:
-    return EvalSpec.model_validate({"name": "e", "assert": list(assertions), "threshold": threshold})
+    return EvalSpec.model_validate(
+        {"name": "e", "assert": list(assertions), "threshold": threshold}
+    )
 
 
 def test_without_threshold_every_gating_assertion_must_pass() -> None:
@@ -53,7 +55,9 @@ def test_without_threshold_every_gating_assertion_must_pass() -> None:
 
 
 def test_weight_zero_measures_without_gating() -> None:
-    spec = _eval({"type": "contains", "value": "a"}, {"type": "contains", "value": "z", "weight": 0})
+    spec = _eval(
+        {"type": "contains", "value": "a"}, {"type": "contains", "value": "z", "weight": 0}
+    )
     result = evaluate(spec, "abc")
     assert result.passed
     assert [a.passed for a in result.assertions] == [True, False]
