@@ -64,13 +64,23 @@ M = TypeVar("M", bound=Model)
 # list_runs filters on org_id and optionally agent_id and status, newest first (the implicit
 # __name__ tie-break needs no field of its own). The subcollection queries (events by seq, tool
 # results by step) use Firestore's automatic single-field indexes.
-_ORG, _AGENT, _STATUS = ("org_id", "ASCENDING"), ("agent_id", "ASCENDING"), ("status", "ASCENDING")
-_NEWEST = ("created_at", "DESCENDING")
 FIRESTORE_INDEXES: tuple[FirestoreIndex, ...] = (
-    FirestoreIndex(RUNS, (_ORG, _NEWEST)),
-    FirestoreIndex(RUNS, (_ORG, _AGENT, _NEWEST)),
-    FirestoreIndex(RUNS, (_ORG, _STATUS, _NEWEST)),
-    FirestoreIndex(RUNS, (_ORG, _AGENT, _STATUS, _NEWEST)),
+    FirestoreIndex(RUNS, (("org_id", "ASCENDING"), ("created_at", "DESCENDING"))),
+    FirestoreIndex(
+        RUNS, (("org_id", "ASCENDING"), ("agent_id", "ASCENDING"), ("created_at", "DESCENDING"))
+    ),
+    FirestoreIndex(
+        RUNS, (("org_id", "ASCENDING"), ("status", "ASCENDING"), ("created_at", "DESCENDING"))
+    ),
+    FirestoreIndex(
+        RUNS,
+        (
+            ("org_id", "ASCENDING"),
+            ("agent_id", "ASCENDING"),
+            ("status", "ASCENDING"),
+            ("created_at", "DESCENDING"),
+        ),
+    ),
 )
 
 _RUN = DocumentCodec(Run, json_fields=("input",))

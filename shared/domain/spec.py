@@ -126,7 +126,8 @@ class HttpFetchConfig(Model):
     """
 
     allowed_domains: tuple[str, ...] = Field(min_length=1)
-    max_bytes: int = Field(default=100_000, ge=1, le=5_000_000)
+    # The result is stored in a Firestore document (1 MiB at most) with its other fields.
+    max_bytes: int = Field(default=100_000, ge=1, le=500_000)
     timeout_s: float = Field(default=10.0, gt=0, le=60)
 
 

@@ -25,7 +25,7 @@ from shared.errors import ConflictError, NotFoundError, ValidationError
 from shared.ports.run_store import Claim, ClaimOutcome, RunStore
 
 Race = Callable[..., list[Any]]
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 # JSON that Firestore cannot hold as a map: arrays in arrays, an empty key.
 AWKWARD_JSON: dict[str, Any] = {
     "matrix": [[1, 2], [3, [4.5, None]]],

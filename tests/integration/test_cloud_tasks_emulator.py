@@ -55,20 +55,8 @@ def eventually(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def tasks_settings(settings: Settings) -> Settings:
-    """Settings naming a running Cloud Tasks emulator; fails the test without one."""
-    if not settings.cloud_tasks_emulator_host:
-        pytest.fail(
-            "SWITCHYARD_CLOUD_TASKS_EMULATOR_HOST is not set: run the tests with "
-            "`python -m emulators run -- pytest`, or start `python -m emulators.cloud_tasks`",
-            pytrace=False,
-        )
-    return settings
-
-
-@pytest.fixture(scope="module")
-def client(tasks_settings: Settings) -> tasks_v2.CloudTasksClient:
-    return cloud_tasks_client(tasks_settings)
+def client(stack: Settings) -> tasks_v2.CloudTasksClient:
+    return cloud_tasks_client(stack)
 
 
 @pytest.fixture
@@ -79,9 +67,9 @@ def receiver() -> Iterator[HttpReceiver]:
 
 
 @pytest.fixture
-def location(tasks_settings: Settings, client: tasks_v2.CloudTasksClient) -> Iterator[str]:
+def location(stack: Settings, client: tasks_v2.CloudTasksClient) -> Iterator[str]:
     """A location of this test alone (names never collide), emptied afterwards."""
-    name = f"projects/{tasks_settings.project_id}/locations/test-{uuid.uuid4().hex[:12]}"
+    name = f"projects/{stack.project_id}/locations/test-{uuid.uuid4().hex[:12]}"
     yield name
     for queue in client.list_queues(parent=name):
         client.delete_queue(name=queue.name)

@@ -29,15 +29,9 @@ FAR_FUTURE = "0 0 1 1 *"  # fires only at New Year, so only RunJob makes these j
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings) -> scheduler_v1.CloudSchedulerClient:
-    """A real Cloud Scheduler client on the emulator; fails the test when none is configured."""
-    if not settings.scheduler_emulator_host:
-        pytest.fail(
-            "SWITCHYARD_SCHEDULER_EMULATOR_HOST is not set: run the tests with "
-            "`python -m emulators run -- pytest`",
-            pytrace=False,
-        )
-    return scheduler_client(settings)
+def client(stack: Settings) -> scheduler_v1.CloudSchedulerClient:
+    """A real Cloud Scheduler client on the emulator (``stack`` fails the test without one)."""
+    return scheduler_client(stack)
 
 
 @pytest.fixture
@@ -208,14 +202,9 @@ def test_failed_http_attempt_is_recorded_in_the_status(
 
 
 @pytest.fixture
-def topic(settings: Settings) -> Iterator[tuple[str, str]]:
+def topic(stack: Settings) -> Iterator[tuple[str, str]]:
     """A Pub/Sub topic and a pull subscription on it, on the Pub/Sub emulator."""
-    if not settings.pubsub_emulator_host:
-        pytest.fail(
-            "PUBSUB_EMULATOR_HOST is not set: run the tests with "
-            "`python -m emulators run -- pytest`",
-            pytrace=False,
-        )
+    settings = stack
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     suffix = uuid.uuid4().hex[:12]
     topic_name = publisher.topic_path(settings.project_id, f"cron-{suffix}")

@@ -21,15 +21,9 @@ AUTOMATIC = {"automatic": {}}
 
 
 @pytest.fixture(scope="module")
-def client(settings: Settings) -> secretmanager.SecretManagerServiceClient:
-    """A real Secret Manager client on the emulator; fails the test when none is configured."""
-    if not settings.secret_manager_emulator_host:
-        pytest.fail(
-            "SWITCHYARD_SECRET_MANAGER_EMULATOR_HOST is not set: run the tests with "
-            "`python -m emulators run -- pytest`",
-            pytrace=False,
-        )
-    return secret_manager_client(settings)
+def client(stack: Settings) -> secretmanager.SecretManagerServiceClient:
+    """A real Secret Manager client on the emulator (``stack`` fails the test without one)."""
+    return secret_manager_client(stack)
 
 
 @pytest.fixture

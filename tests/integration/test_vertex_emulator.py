@@ -47,15 +47,10 @@ Scripted = Callable[..., types.GenerateContentConfig]
 
 
 @pytest.fixture(scope="session")
-def vertex_base_url(settings: Settings) -> str:
-    """The Gemini emulator's base URL; fails the test when the stack does not name one."""
-    if not settings.vertex_base_url:
-        pytest.fail(
-            "SWITCHYARD_VERTEX_BASE_URL is not set: run the tests on the local stack, or start "
-            "`python -m emulators.vertex --port N` and set it to http://127.0.0.1:N",
-            pytrace=False,
-        )
-    return settings.vertex_base_url
+def vertex_base_url(stack: Settings) -> str:
+    """The Gemini emulator's base URL (the ``stack`` fixture fails the test without one)."""
+    assert stack.vertex_base_url
+    return stack.vertex_base_url
 
 
 @pytest.fixture
