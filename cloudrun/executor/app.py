@@ -54,11 +54,7 @@ def create_app(deps: Dependencies | None = None) -> Flask:
 
         app.add_url_rule(path, endpoint=path, view_func=handle, methods=["POST"])
 
-    task_route(
-        execution.MODEL_STEP_PATH,
-        ModelStepTask,
-        lambda deps_, task, _attempt, _max: execution.take_model_step(deps_, task),
-    )
+    task_route(execution.MODEL_STEP_PATH, ModelStepTask, execution.take_model_step)
     task_route(execution.TOOL_CALL_PATH, ToolCallTask, execution.make_tool_call)
     task_route(delivery.WEBHOOK_DELIVERY_PATH, WebhookDeliveryTask, delivery.deliver_webhook)
     return app

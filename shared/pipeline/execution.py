@@ -123,12 +123,21 @@ def _call_model(deps: Dependencies, run: Run, step: int) -> ModelStep:
     )
 
 
-def take_model_step(deps: Dependencies, task: ModelStepTask) -> None:
+def take_model_step(
+    deps: Dependencies, task: ModelStepTask, attempt: int = 1, max_attempts: int = -1
+) -> None:
     """Take (or, on a duplicate, resume) one model step of a running run.
+
+    Args:
+        deps: Dependencies.
+        task: Which run and step.
+        attempt: This attempt's number, from 1 (Cloud Tasks retry count + 1).
+        max_attempts: The ``model-steps`` queue's ``max_attempts`` (-1: unlimited).
 
     Raises:
         NotFoundError: No such run.
-        TransientError: The model or a store failed; the task is retried.
+        TransientError: The model or a store failed and attempts remain; the task is retried.
+            On the last attempt the run is failed instead, so it never waits on a dropped task.
         PermanentError: The model refused the request; the run is failed first.
     """
     run = deps.runs.get_run(task.run_id)
@@ -142,6 +151,10 @@ def take_model_step(deps: Dependencies, task: ModelStepTask) -> None:
             fresh = _call_model(deps, run, task.step)
         except PermanentError as error:
             _fail(deps, run, error.code, error.message)
+            raise
+        except TransientError as error:
+            if 0 <= max_attempts <= attempt:
+                _fail(deps, run, error.code, f"{error.message} (after {attempt} attempts)")
             raise
         step, _ = deps.runs.record_step(run.run_id, fresh)
     if not step.function_calls:

@@ -23,10 +23,7 @@ STAGES: dict[str, pubsub.StageHandler] = {
 }
 SUBSCRIPTION_OF = {sub.topic: sub for sub in resources.SUBSCRIPTIONS}
 TASKS = {
-    execution.MODEL_STEP_PATH: (
-        ModelStepTask,
-        lambda deps, task, _attempt, _max: execution.take_model_step(deps, task),
-    ),
+    execution.MODEL_STEP_PATH: (ModelStepTask, execution.take_model_step),
     execution.TOOL_CALL_PATH: (ToolCallTask, execution.make_tool_call),
     delivery.WEBHOOK_DELIVERY_PATH: (WebhookDeliveryTask, delivery.deliver_webhook),
 }

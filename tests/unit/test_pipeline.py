@@ -26,6 +26,7 @@ from shared.domain.model_io import ModelResponse
 from shared.domain.runs import Run, RunStatus
 from shared.domain.spec import load_agent_spec
 from shared.domain.steps import FunctionCall, ToolCallStatus
+from shared.errors import TransientError
 from shared.pipeline.trigger import request_run
 from tests.unit.api_harness import in_memory_dependencies
 from tests.unit.pipeline_driver import PipelineDriver
@@ -234,3 +235,19 @@ def test_a_malformed_message_is_dead_lettered_and_acked(
     subscription = next(sub for sub in resources.SUBSCRIPTIONS if sub.topic == topic)
     assert dead[0].topic == subscription.dead_letter_topic
     assert dead[0].attributes["error_code"] in {"malformed_message", "run_not_found"}
+
+
+def test_a_model_that_stays_unavailable_fails_the_run_on_the_queues_last_attempt(
+    world: World,
+) -> None:
+    outage = TransientError("model_unavailable", "the model service answered 503")
+    driver, run, _secret = _start(world, [outage], _spec(world))
+
+    driver.run_until_quiet()
+
+    final = driver.deps.runs.get_run(run.run_id)
+    assert final.status == RunStatus.FAILED
+    assert final.error and final.error.code == "model_unavailable"
+    attempts = resources.MODEL_STEPS_QUEUE.max_attempts
+    assert f"after {attempts} attempts" in final.error.message
+    assert len(world.alerts.requests) == 1
