@@ -1,6 +1,8 @@
 """Command line of the local stack.
 
 python -m emulators up [--state-dir .stack]     start it; prints `export` lines for a shell
+python -m emulators up|run --duplicate-task-dispatches N
+                                                ... with every Cloud Task attempt sent N times
 python -m emulators env                         print the running stack's `export` lines
 python -m emulators status                      is each emulator answering?
 python -m emulators down                        stop it; no process is left behind
@@ -34,12 +36,12 @@ def _raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run(command: list[str], with_services: bool) -> int:
+def _run(command: list[str], with_services: bool, task_dispatch_copies: int) -> int:
     state_dir = Path(tempfile.mkdtemp(prefix="switchyard-stack-"))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         print("starting the local stack ...", file=sys.stderr, flush=True)
-        exports = stack.up(state_dir, os.environ, with_services)
+        exports = stack.up(state_dir, os.environ, with_services, task_dispatch_copies)
         print(f"local stack up (state in {state_dir})", file=sys.stderr, flush=True)
         return subprocess.call(command, env={**os.environ, **exports})
     finally:
@@ -59,11 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run")
     for sub in (start, run):
         sub.add_argument("--no-services", action="store_true", help="start the emulators only")
+        sub.add_argument(
+            "--duplicate-task-dispatches",
+            type=int,
+            default=1,
+            metavar="N",
+            help="fault injection: the Cloud Tasks emulator sends every attempt N times",
+        )
     run.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     if args.command == "up":
-        print(_exports(stack.up(args.state_dir, os.environ, not args.no_services)))
+        exports = stack.up(
+            args.state_dir, os.environ, not args.no_services, args.duplicate_task_dispatches
+        )
+        print(_exports(exports))
         return 0
     if args.command == "down":
         stopped = stack.down(args.state_dir)
@@ -84,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not command:
         parser.error("run needs a command: python -m emulators run -- pytest")
-    return _run(command, not args.no_services)
+    return _run(command, not args.no_services, args.duplicate_task_dispatches)
 
 
 if __name__ == "__main__":

@@ -163,21 +163,31 @@ def _wait(name: str, ready: Callable[[], bool], pgid: int, state_dir: Path) -> N
     )
 
 
-def up(state_dir: Path, base_env: Mapping[str, str], with_services: bool = True) -> dict[str, str]:
+def up(
+    state_dir: Path,
+    base_env: Mapping[str, str],
+    with_services: bool = True,
+    task_dispatch_copies: int = 1,
+) -> dict[str, str]:
     """Start every emulator, provision the resources, start Switchyard's services, record it all.
 
     Args:
         state_dir: Directory for the state file, logs and emulator data.
         base_env: Environment the processes inherit (usually the caller's).
         with_services: Also start the API, the executor and the four functions.
+        task_dispatch_copies: Requests the Cloud Tasks emulator sends per attempt; more than 1
+            injects duplicate deliveries (its ``--duplicate-dispatches``).
 
     Returns:
         The environment variables that point Google clients and Switchyard at the stack.
 
     Raises:
+        ValueError: When ``task_dispatch_copies`` is less than 1.
         RuntimeError: When a stack is already recorded in ``state_dir``, or an emulator died.
         TimeoutError: When an emulator was not ready in time.
     """
+    if task_dispatch_copies < 1:
+        raise ValueError(f"task_dispatch_copies must be at least 1, not {task_dispatch_copies}")
     if read_state(state_dir):
         raise RuntimeError(f"a stack is already running from {state_dir}; run `down` first")
     (state_dir / "data").mkdir(parents=True, exist_ok=True)
@@ -194,6 +204,8 @@ def up(state_dir: Path, base_env: Mapping[str, str], with_services: bool = True)
     try:
         for component in COMPONENTS:
             command = component.command(ports[component.name], state_dir / "data")
+            if component.name == "cloud_tasks":
+                command += ["--duplicate-dispatches", str(task_dispatch_copies)]
             _start(component.name, command, env, state_dir, pgids, state)
         for component in COMPONENTS:
             port = ports[component.name]

@@ -2,7 +2,9 @@
 
 It honours rate limits (token bucket), concurrency limits, schedule times, dispatch deadlines,
 retry backoff and limits, ``Retry-After`` on 429/503, pause/resume/purge and task-name dedup,
-so code that relies on queues for rate limiting behaves locally as on Google Cloud.
+so code that relies on queues for rate limiting behaves locally as on Google Cloud. For
+at-least-once tests it can also send every attempt more than once (``--duplicate-dispatches``,
+see ``dispatcher``).
 
 Layers, from pure to wired:
 

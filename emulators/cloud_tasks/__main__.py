@@ -2,6 +2,11 @@
 
 Point Switchyard at it with ``SWITCHYARD_CLOUD_TASKS_EMULATOR_HOST=HOST:PORT``. Logs go to
 stderr; SIGTERM or SIGINT stops it cleanly.
+
+``--duplicate-dispatches N`` (default 1) injects a fault Cloud Tasks allows: every attempt of
+every task is sent N times, one copy after another, and the first copy's response is the
+attempt's outcome (:mod:`emulators.cloud_tasks.dispatcher`). Each copy is logged as
+``task <name> copy <i>/<N>: HTTP <status>``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,40 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=64, help="most attempts in flight across all queues"
     )
+    parser.add_argument(
+        "--duplicate-dispatches",
+        type=_at_least_one,
+        default=1,
+        metavar="N",
+        help="fault injection: send every attempt N times; the first copy's response counts "
+        "(default: %(default)s)",
+    )
+
+
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (and set up logging, see :func:`emulators.grpc_cli.parse_cli`).
+
+    Args:
+        argv: Command-line arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The options: ``host``, ``port``, ``log_level``, ``dedup_window`` (seconds),
+        ``workers`` and ``duplicate_dispatches``.
+    """
+    return parse_cli(
+        _NAME,
+        argv,
+        prog="python -m emulators.cloud_tasks",
+        default_port=8123,
+        add_arguments=_add_arguments,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,15 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The process exit status.
     """
-    args = parse_cli(
-        _NAME,
-        argv,
-        prog="python -m emulators.cloud_tasks",
-        default_port=8123,
-        add_arguments=_add_arguments,
-    )
+    args = parse_args(argv)
     store = TaskStore(dedup_window_s=args.dedup_window)
-    dispatcher = Dispatcher(store, workers=args.workers)
+    dispatcher = Dispatcher(store, workers=args.workers, copies=args.duplicate_dispatches)
     handler = cloud_tasks_handler(store, dispatcher)
     return serve_until_stopped(
         _NAME, [handler], args, on_start=dispatcher.start, on_stop=dispatcher.stop

@@ -5,7 +5,17 @@ be due (the next task's schedule time or the next token of a queue's bucket) or 
 notified, starts every attempt the queues' limits allow, and hands them to idle workers. It
 never starts more attempts than there are idle workers, so an attempt's request leaves when
 its token is taken: rate limits hold as measured at the receiver, not just in the queue.
-Workers send one request each, outside the lock, and report the outcome to the store.
+Workers send one attempt each, outside the lock, and report the outcome to the store.
+
+Fault injection: with ``copies`` > 1 every attempt is sent that many times to its target, as
+Cloud Tasks may do ("a non-zero number of duplicate executions do occur"), so receivers can be
+tested for idempotency. The copies go one after another: the first copy's response is the
+attempt's outcome (it alone decides success, retry and backoff, as if the later copies were
+duplicates Google sent after the fact), the others are logged and otherwise ignored. The
+attempt keeps its concurrency slot and its worker until the last copy is answered, so a target
+never sees more than ``max_concurrent_dispatches`` requests of a queue at once; the copies take
+no tokens, so a target may see up to ``copies`` times ``max_dispatches_per_second``. Copies
+never overlap, so this does not exercise two deliveries of one task running at the same time.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import grpc
 import httpx
 from google.cloud import tasks_v2
 
-from emulators.cloud_tasks.delivery import Outcome, send
+from emulators.cloud_tasks.delivery import Dispatch, Outcome, send
 from emulators.cloud_tasks.queue_state import Claim
 from emulators.cloud_tasks.store import TaskStore
 
@@ -32,11 +42,27 @@ class Dispatcher:
     Args:
         store: The state to dispatch from.
         workers: Worker threads, the most attempts in flight across all queues.
+        copies: Requests sent per attempt (1, or more to inject duplicates; see the module).
+        transport: HTTP transport of the workers' clients; httpx's default when None (tests
+            pass an ``httpx.MockTransport``).
+
+    Raises:
+        ValueError: When ``copies`` is less than 1.
     """
 
-    def __init__(self, store: TaskStore, workers: int = 64) -> None:
+    def __init__(
+        self,
+        store: TaskStore,
+        workers: int = 64,
+        copies: int = 1,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if copies < 1:
+            raise ValueError(f"copies must be at least 1, not {copies}")
         self._store = store
         self._workers = workers
+        self._copies = copies
+        self._transport = transport
         self._busy = 0  # guarded by store.changed
         self._stopping = False  # guarded by store.changed
         self._claims: queue.SimpleQueue[Claim | None] = queue.SimpleQueue()
@@ -106,13 +132,28 @@ class Dispatcher:
 
     def _work(self) -> None:
         # One client per worker: no connection pool shared across threads.
-        with httpx.Client(follow_redirects=True) as client:
+        with httpx.Client(follow_redirects=True, transport=self._transport) as client:
             while (claim := self._claims.get()) is not None:
                 try:
-                    outcome = send(client, claim.dispatch, self._store.now)
+                    outcome = self._send_copies(client, claim.dispatch)
                 except Exception:  # a bug must neither kill the worker nor strand the task
                     logger.exception("dispatch of %s failed", claim.dispatch.task_name)
                     outcome = Outcome(None, grpc.StatusCode.INTERNAL, "emulator error")
                 with self._store.changed:
                     self._busy -= 1
                     self._store.finish(claim, outcome)
+
+    def _send_copies(self, client: httpx.Client, dispatch: Dispatch) -> Outcome:
+        # One after another; the first copy decides (see the module docstring).
+        outcomes = [send(client, dispatch, self._store.now) for _ in range(self._copies)]
+        if self._copies > 1:
+            for number, outcome in enumerate(outcomes, start=1):
+                answer = (
+                    f"HTTP {outcome.status_code}"
+                    if outcome.status_code is not None
+                    else f"no answer ({outcome.message})"
+                )
+                logger.info(
+                    "task %s copy %d/%d: %s", dispatch.task_name, number, self._copies, answer
+                )
+        return outcomes[0]
