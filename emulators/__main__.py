@@ -1,8 +1,9 @@
 """Command line of the local stack.
 
 python -m emulators up [--state-dir .stack]     start it; prints `export` lines for a shell
-python -m emulators up|run --duplicate-task-dispatches N
+python -m emulators up|run --duplicate-task-dispatches N [--concurrent-task-dispatches]
                                                 ... with every Cloud Task attempt sent N times
+                                                (at the same time with the second option)
 python -m emulators env                         print the running stack's `export` lines
 python -m emulators status                      is each emulator answering?
 python -m emulators down                        stop it; no process is left behind
@@ -36,12 +37,14 @@ def _raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run(command: list[str], with_services: bool, task_dispatch_copies: int) -> int:
+def _run(
+    command: list[str], with_services: bool, task_dispatch_copies: int, concurrent: bool
+) -> int:
     state_dir = Path(tempfile.mkdtemp(prefix="switchyard-stack-"))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         print("starting the local stack ...", file=sys.stderr, flush=True)
-        exports = stack.up(state_dir, os.environ, with_services, task_dispatch_copies)
+        exports = stack.up(state_dir, os.environ, with_services, task_dispatch_copies, concurrent)
         print(f"local stack up (state in {state_dir})", file=sys.stderr, flush=True)
         return subprocess.call(command, env={**os.environ, **exports})
     finally:
@@ -68,12 +71,21 @@ def main(argv: list[str] | None = None) -> int:
             metavar="N",
             help="fault injection: the Cloud Tasks emulator sends every attempt N times",
         )
+        sub.add_argument(
+            "--concurrent-task-dispatches",
+            action="store_true",
+            help="... and sends those copies at the same time, not one after another",
+        )
     run.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     if args.command == "up":
         exports = stack.up(
-            args.state_dir, os.environ, not args.no_services, args.duplicate_task_dispatches
+            args.state_dir,
+            os.environ,
+            not args.no_services,
+            args.duplicate_task_dispatches,
+            args.concurrent_task_dispatches,
         )
         print(_exports(exports))
         return 0
@@ -96,7 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not command:
         parser.error("run needs a command: python -m emulators run -- pytest")
-    return _run(command, not args.no_services, args.duplicate_task_dispatches)
+    return _run(
+        command,
+        not args.no_services,
+        args.duplicate_task_dispatches,
+        args.concurrent_task_dispatches,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Switchyard's own services on the local stack, started exactly as they are deployed.
 
-The four pipeline functions run under functions-framework (as Cloud Functions 2nd gen does), the
+The pipeline functions run under functions-framework (as Cloud Functions 2nd gen does), the
 API and the executor under gunicorn with threads (as their containers do). Each listens on the
 port the provisioner already pointed its push subscription at. Locally, tools and deliveries may
 reach 127.0.0.0/8 (``SWITCHYARD_EGRESS_ALLOWED_NETWORKS``) so the demo can serve the pages its
@@ -17,7 +17,7 @@ from emulators import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-FUNCTIONS = ("preflight", "postgen", "deliver", "alert")
+FUNCTIONS = ("preflight", "postgen", "deliver", "alert", "cron", "chain")
 LOCAL_EGRESS = '["127.0.0.0/8"]'
 
 

@@ -168,6 +168,7 @@ def up(
     base_env: Mapping[str, str],
     with_services: bool = True,
     task_dispatch_copies: int = 1,
+    task_dispatch_concurrent: bool = False,
 ) -> dict[str, str]:
     """Start every emulator, provision the resources, start Switchyard's services, record it all.
 
@@ -177,6 +178,8 @@ def up(
         with_services: Also start the API, the executor and the four functions.
         task_dispatch_copies: Requests the Cloud Tasks emulator sends per attempt; more than 1
             injects duplicate deliveries (its ``--duplicate-dispatches``).
+        task_dispatch_concurrent: Send those copies at the same time rather than one after
+            another (its ``--duplicate-dispatch-mode concurrent``).
 
     Returns:
         The environment variables that point Google clients and Switchyard at the stack.
@@ -205,7 +208,9 @@ def up(
         for component in COMPONENTS:
             command = component.command(ports[component.name], state_dir / "data")
             if component.name == "cloud_tasks":
+                mode = "concurrent" if task_dispatch_concurrent else "sequential"
                 command += ["--duplicate-dispatches", str(task_dispatch_copies)]
+                command += ["--duplicate-dispatch-mode", mode]
             _start(component.name, command, env, state_dir, pgids, state)
         for component in COMPONENTS:
             port = ports[component.name]

@@ -15,11 +15,14 @@ from functools import lru_cache
 from shared.ports.agent_store import AgentStore
 from shared.ports.blob_store import BlobStore
 from shared.ports.event_publisher import EventPublisher
+from shared.ports.idempotency_store import IdempotencyStore
 from shared.ports.identity_store import IdentityStore
 from shared.ports.model_client import ModelClient
 from shared.ports.run_store import RunStore
+from shared.ports.scheduler import JobScheduler
 from shared.ports.secret_store import SecretStore
 from shared.ports.task_queue import TaskQueue
+from shared.ports.trigger_store import TriggerStore
 from shared.settings import Settings, get_settings
 
 
@@ -42,6 +45,9 @@ class Dependencies:
         blobs: Traces and artifacts.
         secrets: Platform secrets (webhook signing keys, API key pepper).
         model: The model service.
+        triggers: Webhook endpoints, event subscriptions, cron state.
+        idempotency: Idempotency keys and webhook and event receipts.
+        scheduler: Cloud Scheduler jobs of cron agents.
         clock: Returns the current UTC time.
     """
 
@@ -54,16 +60,22 @@ class Dependencies:
     blobs: BlobStore
     secrets: SecretStore
     model: ModelClient
+    triggers: TriggerStore
+    idempotency: IdempotencyStore
+    scheduler: JobScheduler
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
 def build_dependencies(settings: Settings) -> Dependencies:
     """Dependencies backed by Google Cloud (or the local stack's emulators)."""
     # Imported here so that importing the core never loads Google's client libraries.
+    from shared.adapters.cloud_scheduler import CloudScheduler
     from shared.adapters.cloud_tasks_queue import CloudTasksQueue
     from shared.adapters.firestore_agent_store import FirestoreAgentStore
+    from shared.adapters.firestore_idempotency_store import FirestoreIdempotencyStore
     from shared.adapters.firestore_identity_store import FirestoreIdentityStore
     from shared.adapters.firestore_run_store import FirestoreRunStore
+    from shared.adapters.firestore_trigger_store import FirestoreTriggerStore
     from shared.adapters.gcs_blob_store import GcsBlobStore
     from shared.adapters.pubsub_publisher import PubSubEventPublisher
     from shared.adapters.secret_manager_store import SecretManagerStore
@@ -81,6 +93,9 @@ def build_dependencies(settings: Settings) -> Dependencies:
         blobs=GcsBlobStore(settings),
         secrets=SecretManagerStore(settings),
         model=VertexModelClient(settings),
+        triggers=FirestoreTriggerStore(database),
+        idempotency=FirestoreIdempotencyStore(database),
+        scheduler=CloudScheduler(settings),
     )
 
 

@@ -21,6 +21,9 @@ RUN_GENERATED: Final = "run-generated"
 RUN_PASSED: Final = "run-passed"
 RUN_STOPPED: Final = "run-stopped"
 RUN_FINISHED: Final = "run-finished"
+# A cron agent's scheduled time came: Cloud Scheduler publishes it (no run exists yet), and the
+# ``cron`` function applies the agent's overlap and missed-tick policies before requesting one.
+RUN_SCHEDULED: Final = "run-scheduled"
 
 PIPELINE_TOPICS: Final = (
     RUN_REQUESTED,
@@ -29,6 +32,7 @@ PIPELINE_TOPICS: Final = (
     RUN_PASSED,
     RUN_STOPPED,
     RUN_FINISHED,
+    RUN_SCHEDULED,
 )
 
 
@@ -81,6 +85,12 @@ SUBSCRIPTIONS: Final = (
     Subscription(RUN_GENERATED, "postgen"),
     Subscription(RUN_PASSED, "deliver"),
     Subscription(RUN_STOPPED, "alert"),
+    # A tick queued behind a running run (overlap: queue) waits by being redelivered: up to 100
+    # deliveries, 10 s to 5 min apart (about eight hours), then it is dead-lettered.
+    Subscription(
+        RUN_SCHEDULED, "cron", max_delivery_attempts=100, min_backoff_s=10, max_backoff_s=300
+    ),
+    Subscription(RUN_FINISHED, "chain"),
 )
 
 SUBSCRIPTIONS_BY_CONSUMER: Final = {sub.consumer: sub for sub in SUBSCRIPTIONS}
@@ -155,11 +165,16 @@ RUN_STEPS: Final = "steps"  # subcollection of runs/{id}
 RUN_EVENTS: Final = "events"  # subcollection of runs/{id}
 RUN_TOOL_CALLS: Final = "tool_calls"  # subcollection of runs/{id}: one result per tool call
 RUN_DELIVERIES: Final = "deliveries"  # subcollection of runs/{id}: one outcome per target
+RUN_LEASES: Final = "leases"  # subcollection of runs/{id}: who is doing one piece of work
 EVAL_RESULTS: Final = "eval_results"
 AUDIT_LOGS: Final = "audit_logs"
 IDEMPOTENCY_KEYS: Final = "idempotency_keys"
 WEBHOOK_RECEIPTS: Final = "webhook_receipts"
 CREDENTIALS: Final = "credentials"
+WEBHOOK_TRIGGERS: Final = "webhook_triggers"  # one per webhook agent: POST /v1/hooks/{id}
+EVENT_SUBSCRIPTIONS: Final = "event_subscriptions"  # one per event agent, by its agent id
+CRON_STATES: Final = "cron_states"  # one per cron agent, by its agent id: the last tick
+EVENT_RECEIPTS: Final = "event_receipts"  # one per (chained agent, source run)
 
 COLLECTIONS: Final = (
     ORGS,
@@ -171,11 +186,16 @@ COLLECTIONS: Final = (
     RUN_EVENTS,
     RUN_TOOL_CALLS,
     RUN_DELIVERIES,
+    RUN_LEASES,
     EVAL_RESULTS,
     AUDIT_LOGS,
     IDEMPOTENCY_KEYS,
     WEBHOOK_RECEIPTS,
     CREDENTIALS,
+    WEBHOOK_TRIGGERS,
+    EVENT_SUBSCRIPTIONS,
+    CRON_STATES,
+    EVENT_RECEIPTS,
 )
 
 # --- Secret Manager ------------------------------------------------------------------------
@@ -187,3 +207,16 @@ PLATFORM_SECRETS: Final = (API_KEY_PEPPER_SECRET,)
 def webhook_signing_secret_id(org_id: str) -> str:
     """Secret id of an organisation's Standard Webhooks signing secret (one per organisation)."""
     return f"org-{org_id}-webhook-signing"
+
+
+def webhook_trigger_secret_id(trigger_id: str) -> str:
+    """Secret id of a webhook trigger's signing keys (the current one and those in grace)."""
+    return f"trigger-{trigger_id}-signing"
+
+
+# --- Cloud Scheduler -----------------------------------------------------------------------
+
+
+def scheduler_job_id(agent_id: str) -> str:
+    """Cloud Scheduler job id of a cron agent: one job per agent, in ``settings.region``."""
+    return f"agent-{agent_id}"

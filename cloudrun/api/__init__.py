@@ -11,11 +11,17 @@ GET      /v1/agents                      :mod:`cloudrun.api.agents` (paginated)
 GET      /v1/agents/{id}                 :mod:`cloudrun.api.agents`
 PUT      /v1/agents/{id}                 :mod:`cloudrun.api.agents` (new version)
 GET      /v1/agents/{id}/versions        :mod:`cloudrun.api.agents` (paginated)
-POST     /v1/agents/{id}/runs            :mod:`cloudrun.api.runs` (202)
+POST     /v1/agents/{id}/deactivate      :mod:`cloudrun.api.agents` (and ``/activate``)
+POST     /v1/agents/{id}/trigger/        :mod:`cloudrun.api.agents` (webhook secret rotation)
+         rotate-secret
+POST     /v1/agents/{id}/runs            :mod:`cloudrun.api.runs` (202; ``Idempotency-Key``)
 GET      /v1/runs                        :mod:`cloudrun.api.runs` (paginated)
 GET      /v1/runs/{id}                   :mod:`cloudrun.api.runs`
 GET      /v1/runs/{id}/events            :mod:`cloudrun.api.events` (SSE)
 GET      /v1/runs/{id}/trace             :mod:`cloudrun.api.trace`
+GET      /v1/runs/{id}/evals             :mod:`cloudrun.api.evals` (verdicts by gate)
+POST     /v1/runs/{id}/approve           :mod:`cloudrun.api.evals` (and ``/reject``)
+POST     /v1/hooks/{trigger_id}          :mod:`cloudrun.api.hooks` (no key: a signature)
 GET      /healthz                        :mod:`cloudrun.api.health` (no key)
 =======  ==============================  ===========================================
 
@@ -29,7 +35,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from cloudrun.api import agents, events, health, runs, trace
+from cloudrun.api import agents, evals, events, health, hooks, runs, trace
 from cloudrun.api.auth import require_api_key
 from cloudrun.api.context import EXTENSION_KEY, ApiContext
 from cloudrun.api.problems import register_error_handlers
@@ -74,8 +80,9 @@ def create_app(deps: Dependencies | None = None, config: Mapping[str, Any] | Non
 
     v1 = Blueprint("v1", __name__, url_prefix="/v1")
     v1.before_request(require_api_key)
-    for blueprint in (agents.bp, runs.bp, events.bp, trace.bp):
+    for blueprint in (agents.bp, runs.bp, events.bp, trace.bp, evals.bp):
         v1.register_blueprint(blueprint)
     app.register_blueprint(v1)
+    app.register_blueprint(hooks.bp)  # outside v1: senders sign instead of sending a key
     app.register_blueprint(health.bp)
     return app

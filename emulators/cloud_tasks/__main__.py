@@ -4,8 +4,10 @@ Point Switchyard at it with ``SWITCHYARD_CLOUD_TASKS_EMULATOR_HOST=HOST:PORT``. 
 stderr; SIGTERM or SIGINT stops it cleanly.
 
 ``--duplicate-dispatches N`` (default 1) injects a fault Cloud Tasks allows: every attempt of
-every task is sent N times, one copy after another, and the first copy's response is the
-attempt's outcome (:mod:`emulators.cloud_tasks.dispatcher`). Each copy is logged as
+every task is sent N times, and the first copy's response is the attempt's outcome
+(:mod:`emulators.cloud_tasks.dispatcher`). ``--duplicate-dispatch-mode`` says how: one copy
+after another (``sequential``, the default) or all at the same time (``concurrent``), as when
+a task is retried while its first delivery still runs. Each copy is logged as
 ``task <name> copy <i>/<N>: HTTP <status>``.
 """
 
@@ -20,6 +22,8 @@ from emulators.cloud_tasks.store import DEFAULT_DEDUP_WINDOW_S, TaskStore
 from emulators.grpc_cli import parse_cli, serve_until_stopped
 
 _NAME = "Cloud Tasks emulator"
+#: How ``--duplicate-dispatches`` sends an attempt's copies.
+DISPATCH_MODES = ("sequential", "concurrent")
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +44,13 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fault injection: send every attempt N times; the first copy's response counts "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--duplicate-dispatch-mode",
+        choices=DISPATCH_MODES,
+        default="sequential",
+        help="send an attempt's copies one after another or at the same time "
+        "(default: %(default)s)",
+    )
 
 
 def _at_least_one(value: str) -> int:
@@ -57,7 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     Returns:
         The options: ``host``, ``port``, ``log_level``, ``dedup_window`` (seconds),
-        ``workers`` and ``duplicate_dispatches``.
+        ``workers``, ``duplicate_dispatches`` and ``duplicate_dispatch_mode``.
     """
     return parse_cli(
         _NAME,
@@ -79,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = parse_args(argv)
     store = TaskStore(dedup_window_s=args.dedup_window)
-    dispatcher = Dispatcher(store, workers=args.workers, copies=args.duplicate_dispatches)
+    dispatcher = Dispatcher(
+        store,
+        workers=args.workers,
+        copies=args.duplicate_dispatches,
+        concurrent_copies=args.duplicate_dispatch_mode == "concurrent",
+    )
     handler = cloud_tasks_handler(store, dispatcher)
     return serve_until_stopped(
         _NAME, [handler], args, on_start=dispatcher.start, on_stop=dispatcher.stop

@@ -9,17 +9,21 @@ Workers send one attempt each, outside the lock, and report the outcome to the s
 
 Fault injection: with ``copies`` > 1 every attempt is sent that many times to its target, as
 Cloud Tasks may do ("a non-zero number of duplicate executions do occur"), so receivers can be
-tested for idempotency. The copies go one after another: the first copy's response is the
-attempt's outcome (it alone decides success, retry and backoff, as if the later copies were
-duplicates Google sent after the fact), the others are logged and otherwise ignored. The
+tested for idempotency. The first copy's response is the attempt's outcome (it alone decides
+success, retry and backoff, as if the later copies were duplicates Google sent besides), the
+others are logged and otherwise ignored. The copies take no tokens, so a target may see up to
+``copies`` times ``max_dispatches_per_second``. By default they go one after another, and the
 attempt keeps its concurrency slot and its worker until the last copy is answered, so a target
-never sees more than ``max_concurrent_dispatches`` requests of a queue at once; the copies take
-no tokens, so a target may see up to ``copies`` times ``max_dispatches_per_second``. Copies
-never overlap, so this does not exercise two deliveries of one task running at the same time.
+never sees more than ``max_concurrent_dispatches`` requests of a queue at once. With
+``concurrent_copies`` they go at the same time, each on its own thread and client, released
+together, as when Google retries a task whose first delivery still runs: two deliveries of one
+task then overlap at the target (which may see ``copies`` times ``max_concurrent_dispatches``
+requests of a queue at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -43,6 +47,7 @@ class Dispatcher:
         store: The state to dispatch from.
         workers: Worker threads, the most attempts in flight across all queues.
         copies: Requests sent per attempt (1, or more to inject duplicates; see the module).
+        concurrent_copies: Send an attempt's copies at the same time, not one after another.
         transport: HTTP transport of the workers' clients; httpx's default when None (tests
             pass an ``httpx.MockTransport``).
 
@@ -56,12 +61,15 @@ class Dispatcher:
         workers: int = 64,
         copies: int = 1,
         transport: httpx.BaseTransport | None = None,
+        *,
+        concurrent_copies: bool = False,
     ) -> None:
         if copies < 1:
             raise ValueError(f"copies must be at least 1, not {copies}")
         self._store = store
         self._workers = workers
         self._copies = copies
+        self._concurrent_copies = concurrent_copies
         self._transport = transport
         self._busy = 0  # guarded by store.changed
         self._stopping = False  # guarded by store.changed
@@ -144,8 +152,11 @@ class Dispatcher:
                     self._store.finish(claim, outcome)
 
     def _send_copies(self, client: httpx.Client, dispatch: Dispatch) -> Outcome:
-        # One after another; the first copy decides (see the module docstring).
-        outcomes = [send(client, dispatch, self._store.now) for _ in range(self._copies)]
+        # The first copy decides (see the module docstring).
+        if self._concurrent_copies and self._copies > 1:
+            outcomes = self._send_at_once(client, dispatch)
+        else:
+            outcomes = [send(client, dispatch, self._store.now) for _ in range(self._copies)]
         if self._copies > 1:
             for number, outcome in enumerate(outcomes, start=1):
                 answer = (
@@ -157,3 +168,33 @@ class Dispatcher:
                     "task %s copy %d/%d: %s", dispatch.task_name, number, self._copies, answer
                 )
         return outcomes[0]
+
+    def _send_at_once(self, client: httpx.Client, dispatch: Dispatch) -> list[Outcome]:
+        # Daemon threads, as the workers are: a copy may wait out its dispatch deadline.
+        outcomes = [Outcome(None, grpc.StatusCode.INTERNAL, "emulator error")] * self._copies
+        together = threading.Barrier(self._copies)
+
+        def send_copy(number: int) -> None:
+            try:
+                with contextlib.ExitStack() as stack:
+                    own = client
+                    if number > 0:  # no client shared across threads, as in _work
+                        own = stack.enter_context(
+                            httpx.Client(follow_redirects=True, transport=self._transport)
+                        )
+                    with contextlib.suppress(threading.BrokenBarrierError):
+                        together.wait(timeout=5.0)  # a copy that failed to start holds none back
+                    outcomes[number] = send(own, dispatch, self._store.now)
+            except Exception:  # as in _work: logged, and the copy counts as an emulator error
+                logger.exception("copy %d of %s failed", number + 1, dispatch.task_name)
+
+        threads = [
+            threading.Thread(target=send_copy, args=(number,), name="cloud-tasks-copy", daemon=True)
+            for number in range(1, self._copies)
+        ]
+        for thread in threads:
+            thread.start()
+        send_copy(0)
+        for thread in threads:
+            thread.join()
+        return outcomes

@@ -30,6 +30,7 @@ from shared.adapters.records import (
     new_agent,
     next_version,
     version_not_found,
+    with_active,
 )
 from shared.adapters.store_support import (
     check_page_size,
@@ -108,6 +109,24 @@ class FirestoreAgentStore(AgentStore):
             transaction.set(ref, _AGENT.encode(updated))
             transaction.create(_version_ref(ref, version.version), _VERSION.encode(version))
             return version
+
+        return run_transaction(self._client, body)
+
+    @firestore_errors()
+    def set_active(self, org_id: str, agent_id: str, active: bool) -> Agent:
+        """See :meth:`AgentStore.set_active`.
+
+        Raises:
+            NotFoundError: Code ``agent_not_found``.
+        """
+        ref = self._agent_ref(agent_id)
+
+        def body(transaction: firestore.Transaction) -> Agent:
+            agent = _read_agent(ref, org_id, transaction)
+            updated = with_active(agent, active, utc_now())
+            if updated != agent:
+                transaction.set(ref, _AGENT.encode(updated))
+            return updated
 
         return run_transaction(self._client, body)
 

@@ -7,11 +7,13 @@ Layout (DESIGN.md §2)::
     runs/{run_id}/steps/{step:04d}                    ModelStep
     runs/{run_id}/tool_calls/{step:04d}-{call:02d}    ToolCallResult, one document per call
     runs/{run_id}/deliveries/{target_index:02d}       DeliveryResult, one document per target
+    runs/{run_id}/leases/{key}                        Lease: who does one piece of work, until when
 
 Every change of a run reads the run and writes it with its next event in one small transaction,
 so a status and its event, or a step and its token count, are never stored one without the
 other. Records are created once: a duplicate delivery of a task finds its document and stores
 nothing. A step's tool results fan in by reading their documents, never a shared counter.
+Leases keep two deliveries of one task running at the same time from both doing its work.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from shared.adapters.firestore_support import (
     run_transaction,
     snapshot_data,
 )
+from shared.adapters.lease_records import Lease, check_lease, new_lease, take_lease
 from shared.adapters.records import (
     RunChange,
     add_event,
@@ -57,7 +60,14 @@ from shared.domain.runs import Run, RunEvent, RunStatus
 from shared.domain.steps import ModelStep, ToolCallResult
 from shared.errors import ConflictError
 from shared.ports.run_store import Claim, RunStore
-from shared.resources import RUN_DELIVERIES, RUN_EVENTS, RUN_STEPS, RUN_TOOL_CALLS, RUNS
+from shared.resources import (
+    RUN_DELIVERIES,
+    RUN_EVENTS,
+    RUN_LEASES,
+    RUN_STEPS,
+    RUN_TOOL_CALLS,
+    RUNS,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -99,10 +109,13 @@ class FirestoreRunStore(RunStore):
 
     Args:
         client: Firestore client (of the emulator when ``FIRESTORE_EMULATOR_HOST`` is set).
+        clock: The current time, timezone-aware UTC, by which leases expire. Instances'
+            clocks agree to well within a lease's margin (Google's instances keep NTP time).
     """
 
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(self, client: firestore.Client, clock: Callable[[], datetime] = utc_now) -> None:
         self._client = client
+        self._clock = clock
         self._runs = client.collection(RUNS)
 
     @firestore_errors()
@@ -285,6 +298,48 @@ class FirestoreRunStore(RunStore):
         results = self._list(run_id, RUN_DELIVERIES, _DELIVERY)
         return sorted(results, key=lambda result: result.target_index)
 
+    @firestore_errors()
+    def acquire_lease(self, run_id: str, key: str, holder: str, ttl_s: float) -> bool:
+        """See :meth:`RunStore.acquire_lease`.
+
+        Raises:
+            ValidationError: Code ``invalid_id`` or ``invalid_lease``.
+        """
+        check_lease(run_id, key, holder, ttl_s)
+        ref = self._runs.document(run_id).collection(RUN_LEASES).document(key)
+        # Mostly the lease is absent: creating it is one write, and copies racing for it need
+        # not contend in transactions (the emulator settles those only after 2-second waits).
+        try:
+            ref.create(_encode_lease(new_lease(holder, ttl_s, self._clock())))
+            return True
+        except AlreadyExists:
+            pass
+
+        def body(transaction: firestore.Transaction) -> bool:
+            stored = ref.get(transaction=transaction)
+            current = _decode_lease(snapshot_data(stored)) if stored.exists else None
+            lease = take_lease(current, holder, ttl_s, self._clock())
+            if lease is None:
+                return False
+            transaction.set(ref, _encode_lease(lease))
+            return True
+
+        return run_transaction(self._client, body)
+
+    @firestore_errors()
+    def release_lease(self, run_id: str, key: str, holder: str) -> None:
+        """See :meth:`RunStore.release_lease`."""
+        if not (is_document_id(run_id) and is_document_id(key)):
+            return
+        ref = self._runs.document(run_id).collection(RUN_LEASES).document(key)
+
+        def body(transaction: firestore.Transaction) -> None:
+            stored = ref.get(transaction=transaction)
+            if stored.exists and snapshot_data(stored)["holder"] == holder:
+                transaction.delete(ref)
+
+        run_transaction(self._client, body)
+
     def _run_ref(self, run_id: str) -> firestore.DocumentReference:
         if not is_document_id(run_id):
             raise run_not_found(run_id)
@@ -348,6 +403,18 @@ def _read_run(
     if not snapshot.exists:
         raise run_not_found(ref.id)
     return _RUN.decode(snapshot_data(snapshot))
+
+
+def _encode_lease(lease: Lease) -> dict[str, Any]:
+    return {
+        "holder": lease.holder,
+        "acquired_at": lease.acquired_at,
+        "expires_at": lease.expires_at,
+    }
+
+
+def _decode_lease(document: dict[str, Any]) -> Lease:
+    return Lease(document["holder"], document["acquired_at"], document["expires_at"])
 
 
 def _write_change(

@@ -14,6 +14,7 @@ from shared.adapters.records import (
     new_agent,
     next_version,
     version_not_found,
+    with_active,
 )
 from shared.adapters.store_support import (
     check_page_size,
@@ -62,6 +63,17 @@ class InMemoryAgentStore(AgentStore):
             self._agents[agent_id] = updated
             self._versions[agent_id][version.version] = version.model_copy(deep=True)
         return version
+
+    def set_active(self, org_id: str, agent_id: str, active: bool) -> Agent:
+        """See :meth:`AgentStore.set_active`.
+
+        Raises:
+            NotFoundError: Code ``agent_not_found``.
+        """
+        with self._lock:
+            updated = with_active(self._agent(org_id, agent_id), active, utc_now())
+            self._agents[agent_id] = updated
+        return updated
 
     def get_agent(self, org_id: str, agent_id: str) -> Agent:
         """See :meth:`AgentStore.get_agent`.

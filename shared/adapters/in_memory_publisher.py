@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,10 +30,12 @@ class PublishedMessage:
 class InMemoryEventPublisher(EventPublisher):
     """Keeps every published message in :attr:`published`, oldest first, for assertions.
 
-    Message ids are ``"1"``, ``"2"``, ... in publishing order (Pub/Sub's are opaque strings).
+    Message ids are ``"1"``, ``"2"``, ... in publishing order (Pub/Sub's are opaque strings),
+    distinct also when threads publish at once.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self.published: list[PublishedMessage] = []
 
     def publish(self, topic: str, message: RunMessage, attributes: Mapping[str, str]) -> str:
@@ -41,6 +44,7 @@ class InMemoryEventPublisher(EventPublisher):
 
     def publish_raw(self, topic: str, data: bytes, attributes: Mapping[str, str]) -> str:
         """See :meth:`EventPublisher.publish_raw`."""
-        message_id = str(len(self.published) + 1)
-        self.published.append(PublishedMessage(topic, data, dict(attributes), message_id))
+        with self._lock:
+            message_id = str(len(self.published) + 1)
+            self.published.append(PublishedMessage(topic, data, dict(attributes), message_id))
         return message_id

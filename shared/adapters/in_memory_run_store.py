@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from shared.adapters.lease_records import Lease, check_lease, take_lease
 from shared.adapters.records import (
     RunChange,
     add_event,
@@ -58,11 +59,18 @@ class _RunRecords:
 
 
 class InMemoryRunStore(RunStore):
-    """Runs in a dict, safe to share between threads."""
+    """Runs in a dict, safe to share between threads.
 
-    def __init__(self) -> None:
+    Args:
+        clock: The current time, timezone-aware UTC, by which leases expire.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._lock = threading.Lock()
+        self._clock = clock
         self._runs: dict[str, _RunRecords] = {}
+        # Keyed by (run_id, key); like Firestore's subcollection, a lease needs no stored run.
+        self._leases: dict[tuple[str, str], Lease] = {}
 
     def create_run(self, run: Run) -> Run:
         """See :meth:`RunStore.create_run`.
@@ -229,6 +237,27 @@ class InMemoryRunStore(RunStore):
     def list_deliveries(self, run_id: str) -> list[DeliveryResult]:
         """See :meth:`RunStore.list_deliveries`."""
         return self._list(run_id, lambda records: records.deliveries)
+
+    def acquire_lease(self, run_id: str, key: str, holder: str, ttl_s: float) -> bool:
+        """See :meth:`RunStore.acquire_lease`.
+
+        Raises:
+            ValidationError: Code ``invalid_id`` or ``invalid_lease``.
+        """
+        check_lease(run_id, key, holder, ttl_s)
+        with self._lock:
+            lease = take_lease(self._leases.get((run_id, key)), holder, ttl_s, self._clock())
+            if lease is None:
+                return False
+            self._leases[(run_id, key)] = lease
+            return True
+
+    def release_lease(self, run_id: str, key: str, holder: str) -> None:
+        """See :meth:`RunStore.release_lease`."""
+        with self._lock:
+            lease = self._leases.get((run_id, key))
+            if lease is not None and lease.holder == holder:
+                del self._leases[(run_id, key)]
 
     def _records(self, run_id: str) -> _RunRecords:
         records = self._runs.get(run_id)

@@ -234,6 +234,13 @@ def next_version(agent: Agent, spec: AgentSpec, now: datetime) -> tuple[Agent, A
     return updated, version
 
 
+def with_active(agent: Agent, active: bool, now: datetime) -> Agent:
+    """``agent`` activated or deactivated; unchanged when it already is."""
+    if agent.active == active:
+        return agent
+    return agent.model_copy(update={"active": active, "updated_at": now})
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

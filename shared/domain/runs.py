@@ -3,8 +3,10 @@
 ::
 
     requested ─► approved ─► running ─► generated ─► passed ─► delivered
-        │                       │            │                └► delivery_failed
-        └► rejected             └► failed    └► blocked
+        │                       │            │   ▲            └► delivery_failed
+        └► rejected             └► failed    │   │ approve
+                                             ├► awaiting_approval ─► blocked (reject)
+                                             └► blocked
     (failed and cancelled are reachable from every non-terminal state)
 
 Every stage moves a run with :func:`can_transition` checked inside a Firestore transaction, so a
@@ -31,6 +33,7 @@ class RunStatus(StrEnum):
     REJECTED = "rejected"
     RUNNING = "running"
     GENERATED = "generated"
+    AWAITING_APPROVAL = "awaiting_approval"
     PASSED = "passed"
     BLOCKED = "blocked"
     DELIVERED = "delivered"
@@ -59,7 +62,10 @@ _FORWARD: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.REQUESTED: frozenset({RunStatus.APPROVED, RunStatus.REJECTED}),
     RunStatus.APPROVED: frozenset({RunStatus.RUNNING}),
     RunStatus.RUNNING: frozenset({RunStatus.GENERATED}),
-    RunStatus.GENERATED: frozenset({RunStatus.PASSED, RunStatus.BLOCKED}),
+    RunStatus.GENERATED: frozenset(
+        {RunStatus.PASSED, RunStatus.BLOCKED, RunStatus.AWAITING_APPROVAL}
+    ),
+    RunStatus.AWAITING_APPROVAL: frozenset({RunStatus.PASSED, RunStatus.BLOCKED}),
     RunStatus.PASSED: frozenset({RunStatus.DELIVERED, RunStatus.DELIVERY_FAILED}),
 }
 

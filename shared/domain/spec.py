@@ -32,14 +32,41 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 import yaml
 from croniter import croniter
-from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from shared.domain.base import Model
 from shared.errors import ValidationError
 
 KNOWN_TOOLS = ("http_fetch",)
-# Programmatic assertions with promptfoo's meaning; each also takes the ``not-`` prefix.
-KNOWN_ASSERTIONS = ("equals", "contains", "icontains", "regex", "is-json")
+# Assertion types with promptfoo's meaning (``docs/evals.md``); each also takes the ``not-``
+# prefix. ``shared.evals.registry`` holds a checker for every one of them.
+KNOWN_ASSERTIONS = (
+    # text
+    "equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any",
+    "icontains-all", "starts-with", "regex", "word-count", "levenshtein",
+    # structured output
+    "is-json", "contains-json", "is-xml", "contains-xml", "is-html", "contains-html", "is-sql",
+    # similarity to a reference
+    "rouge-n", "bleu", "gleu",
+    # measured on the run
+    "latency", "cost", "perplexity", "finish-reason", "is-refusal", "tool-call-f1",
+    # model-graded
+    "llm-rubric", "factuality", "model-graded-closedqa", "g-eval",
+    # safety and input checks (Switchyard's own)
+    "contains-pii", "contains-secret", "max-bytes",
+)  # fmt: skip
+# Types promptfoo has that cannot work here, with the reason given at validation.
+UNSUPPORTED_ASSERTIONS = {
+    "meteor": "METEOR needs the WordNet corpus (NLTK data), which Switchyard does not download "
+    "at run time; use rouge-n, bleu or gleu instead",
+}
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 
 
@@ -64,29 +91,82 @@ class ManualTrigger(Model):
 
 
 class WebhookTrigger(Model):
-    """Runs start from a signed webhook (``POST /v1/hooks/{trigger_id}``)."""
+    """Runs start from a signed webhook (``POST /v1/hooks/{trigger_id}``).
+
+    The trigger's URL and signing secret are made when the spec is saved (the secret is shown
+    once); see :mod:`shared.triggers.signatures` for what each preset checks.
+
+    Attributes:
+        preset: How the sender signs: ``standard`` (Standard Webhooks: ``webhook-id``,
+            ``webhook-timestamp``, ``webhook-signature``), ``github`` (``X-Hub-Signature-256``),
+            ``stripe`` (``Stripe-Signature``) or ``slack`` (``X-Slack-Signature`` v0).
+        input: How the payload becomes the run's input. None: ``{"payload": <body>}``. A
+            JSONPath such as ``"$.pull_request"``: the object it selects. A mapping of input
+            fields to JSONPaths such as ``{title: "$.pull_request.title"}``: an object built
+            from them (a path that matches nothing gives null; several matches, a list).
+    """
 
     type: Literal["webhook"]
+    preset: Literal["standard", "github", "stripe", "slack"] = "standard"
+    input: str | dict[str, str] | None = None
+
+    @field_validator("input")
+    @classmethod
+    def _valid_paths(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        # Imported here: the mapping module loads jsonpath-ng, which only webhook specs need.
+        from shared.triggers.mapping import check_input_mapping
+
+        check_input_mapping(value)
+        return value
+
+
+# Cloud Scheduler's unix-cron grammar: croniter also accepts extensions (L, #, W, seconds)
+# that Cloud Scheduler refuses, so a spec must not pass here and fail at the Scheduler.
+_CRON_ELEMENT = r"(?:\*|\d+|[A-Za-z]{3})(?:-(?:\d+|[A-Za-z]{3}))?(?:/\d+)?"
+_CRON_FIELD = re.compile(rf"{_CRON_ELEMENT}(?:,{_CRON_ELEMENT})*")
 
 
 class CronTrigger(Model):
     """Runs start on a unix-cron schedule in a time zone, through Cloud Scheduler.
 
+    Policies (enforced by :mod:`shared.triggers.cron_intake` when a tick arrives):
+
+    - ``overlap``, when the previous scheduled run is still going: ``skip`` the tick, ``queue``
+      it until that run ends (one tick waits at most; a newer tick replaces it), or ``allow``
+      it to run alongside.
+    - ``missed``, for a tick that arrives after the next one is due (an outage, a backlog):
+      ``skip`` it, or ``run_once``: all the ticks missed so far start one run.
+
     Attributes:
-        schedule: Five-field unix-cron expression.
-        timezone: IANA time-zone name; the schedule is read in it.
+        schedule: Five-field unix-cron expression, in Cloud Scheduler's grammar.
+        timezone: IANA time-zone name; the schedule is read on its wall clock.
+        overlap: ``skip`` (default), ``queue`` or ``allow``.
+        missed: ``skip`` (default) or ``run_once``.
+        paused: True keeps the Scheduler job, paused.
     """
 
     type: Literal["cron"]
     schedule: str
     timezone: str = "UTC"
+    overlap: Literal["skip", "queue", "allow"] = "skip"
+    missed: Literal["skip", "run_once"] = "skip"
+    paused: bool = False
 
     @field_validator("schedule")
     @classmethod
     def _valid_schedule(cls, value: str) -> str:
-        if len(value.split()) != 5 or not croniter.is_valid(value):
+        fields = value.split()
+        if (
+            len(fields) != 5
+            or not all(_CRON_FIELD.fullmatch(field) for field in fields)
+            or not croniter.is_valid(value)
+        ):
             raise ValueError(f"{value!r} is not a five-field unix-cron expression")
-        return value
+        try:
+            croniter(value).get_next()
+        except ValueError:  # CroniterBadDateError: a date that never comes, such as 31 February
+            raise ValueError(f"{value!r} never fires") from None
+        return " ".join(fields)
 
     @field_validator("timezone")
     @classmethod
@@ -99,16 +179,19 @@ class CronTrigger(Model):
 
 
 class EventTrigger(Model):
-    """Runs start when another agent's run reaches one of the named outcomes.
+    """Runs start when another agent's run is delivered, with that run's output as input.
+
+    A chain that would loop back to this agent is refused when the spec is saved
+    (:mod:`shared.pipeline.agents`).
 
     Attributes:
-        source_agent: Id of the agent whose runs trigger this one.
-        on: Run outcomes that trigger, such as ``["delivered"]``.
+        source_agent: Id of the agent, in the same organisation, whose runs trigger this one.
+        on: Run outcomes that trigger: ``delivered`` (the only one so far).
     """
 
     type: Literal["event"]
-    source_agent: str
-    on: tuple[Literal["delivered", "blocked", "failed"], ...] = ("delivered",)
+    source_agent: str = Field(min_length=1, max_length=128)
+    on: tuple[Literal["delivered"], ...] = Field(default=("delivered",), min_length=1)
 
 
 Trigger = Annotated[
@@ -164,54 +247,85 @@ class ToolSpec(Model):
 
 
 class Assertion(Model):
-    """One promptfoo-style assertion.
+    """One promptfoo-style assertion (promptfoo 0.123's ``Assertion`` fields that apply here).
 
     Attributes:
-        type: Assertion type, optionally prefixed with ``not-``.
-        value: What the output is compared with (string, list or object, by type).
-        weight: Weight in the eval's score; 0 measures without gating.
+        type: Assertion type, optionally prefixed with ``not-`` (see ``KNOWN_ASSERTIONS``), or
+            ``assert-set``.
+        value: What the output is compared with (string, number, list or object, by type).
+        threshold: The type's pass mark: a minimum score (``rouge-n``, ``bleu``, ``g-eval``, …),
+            a maximum (``levenshtein`` distance, ``latency`` in ms, ``cost`` in USD,
+            ``perplexity``), or for ``assert-set`` the set's own aggregate pass mark.
+        weight: Weight in the enclosing score; 0 measures without gating.
         metric: Name under which the result is reported.
+        provider: Grader model for model-graded types (a Vertex AI model id); the context's
+            grader model when unset.
+        rubric_prompt: Grader prompt replacing promptfoo's default (key ``rubricPrompt``): a
+            JSON chat (``[{"role": "system", "content": ...}, ...]``) or plain text, with
+            ``{{ output }}``, ``{{ rubric }}``, ... placeholders.
+        assertions: The assertions of an ``assert-set`` (key ``assert``).
     """
 
     type: str
     value: Any = None
+    threshold: float | None = None
     weight: float = Field(default=1.0, ge=0.0)
     metric: str | None = None
+    provider: str | None = None
+    rubric_prompt: str | None = Field(default=None, alias="rubricPrompt")
+    assertions: tuple[Assertion, ...] | None = Field(default=None, alias="assert")
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_extensions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Fields added after the first spec format are left out while unset, so a stored spec
+        # reads back exactly as it was written.
+        data: dict[str, Any] = handler(self)
+        for field in ("threshold", "provider", "rubric_prompt", "assertions"):
+            if getattr(self, field) is None:
+                data.pop(field, None)
+                alias = type(self).model_fields[field].alias
+                if alias:
+                    data.pop(alias, None)
+        return data
 
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
         base = value.removeprefix("not-")
-        if base not in KNOWN_ASSERTIONS:
+        if base in UNSUPPORTED_ASSERTIONS:
+            raise ValueError(
+                f"assertion type {value!r} is not supported: {UNSUPPORTED_ASSERTIONS[base]}"
+            )
+        if value != "assert-set" and base not in KNOWN_ASSERTIONS:
             raise ValueError(
                 f"unknown assertion type {value!r}; known: {', '.join(KNOWN_ASSERTIONS)} "
-                "(each also with a not- prefix)"
+                "(each also with a not- prefix), and assert-set"
             )
         return value
 
     @model_validator(mode="after")
-    def _value_given(self) -> Assertion:
-        if self.type.removeprefix("not-") != "is-json" and self.value is None:
-            raise ValueError(f"assertion {self.type!r} needs a value")
-        if self.type.removeprefix("not-") == "regex":
-            try:
-                re.compile(str(self.value))
-            except re.error as error:
-                raise ValueError(f"invalid regular expression: {error}") from None
+    def _valid_for_type(self) -> Assertion:
+        # The rules of each type live with its checker; imported here, not at module level,
+        # because the eval engine imports this module.
+        from shared.evals.registry import validate_assertion
+
+        validate_assertion(self)
         return self
 
 
 class EvalStage(StrEnum):
-    """When an eval runs."""
+    """When an eval runs: on the run's input, on its output, or after delivery on a sample."""
 
     PRE_FLIGHT = "pre_flight"
     POST_GENERATION = "post_generation"
+    CONTINUOUS = "continuous"
 
 
 class FailureAction(StrEnum):
     """What a failed eval does to the run."""
 
     BLOCK_DELIVERY = "block_delivery"
+    REQUIRE_APPROVAL = "require_approval"
     WARN = "warn"
     LOG = "log"
 
@@ -229,23 +343,27 @@ class EvalSpec(Model):
     Attributes:
         name: Unique name within the agent.
         type: Category, such as ``functional`` or ``safety``.
-        method: ``programmatic`` (the only method this build runs).
-        stage: ``pre_flight`` (on the run's input) or ``post_generation`` (on its output).
+        method: ``programmatic``, ``llm_as_judge`` or ``hybrid``: a label for people; what runs
+            is decided by the assertion types.
+        stage: ``pre_flight`` (on the run's input), ``post_generation`` (on its output) or
+            ``continuous`` (after delivery, on a sampled share of runs).
         assertions: The assertions (key ``assert`` in YAML).
         threshold: Pass mark for the weighted score, 0 to 1; without it every gating
             assertion must pass.
         on_failure: Severity and action when the eval fails.
+        sample_rate: Share of runs a ``continuous`` eval scores, above 0 up to 1.
     """
 
     name: str
     type: Literal[
         "functional", "quality", "safety", "latency", "cost", "consistency", "freshness"
     ] = "functional"
-    method: Literal["programmatic"] = "programmatic"
+    method: Literal["programmatic", "llm_as_judge", "hybrid"] = "programmatic"
     stage: EvalStage = EvalStage.POST_GENERATION
     assertions: tuple[Assertion, ...] = Field(alias="assert")
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     on_failure: OnFailure = OnFailure()
+    sample_rate: float = Field(default=1.0, gt=0.0, le=1.0)
 
     @field_validator("assertions", mode="before")
     @classmethod

@@ -1,119 +1,109 @@
-"""Programmatic assertions with promptfoo's semantics (promptfoo 0.123 is the reference).
+"""Run one assertion, or one ``assert-set``, with promptfoo 0.123's semantics.
 
-Supported here: ``equals``, ``contains``, ``icontains``, ``regex``, ``is-json`` and the ``not-``
-form of each. As in promptfoo, nothing is trimmed: whitespace counts; ``icontains`` folds case
-with lower-casing on both sides; ``equals`` with an object or list value compares it with the
-output parsed as JSON; ``is-json`` with a value validates the parsed output against that JSON
-Schema. Reference: https://www.promptfoo.dev/docs/configuration/expected-outputs/deterministic/
+The checkers live by family (see :mod:`shared.evals.registry`); this module applies what
+promptfoo applies around every handler (``runAssertion`` and ``AssertionsResult`` in
+``src/assertions/index.ts`` and ``assertionsResult.ts``):
+
+- ``not-<type>`` inverts the check (each checker applies it, as each promptfoo handler does,
+  because scores invert differently by type).
+- ``weight`` (default 1) weighs the score in the enclosing mean; weight 0 measures without
+  gating: promptfoo reports such an assertion as passed, here ``passed`` keeps the measured
+  verdict and the gate ignores it.
+- An ``assert-set`` scores its assertions like an eval does (weighted mean, its own
+  ``threshold``) and counts as one assertion with its own ``weight`` and ``metric``.
+- A measurement the context lacks (latency, logprobs, a grader) fails the assertion with a
+  reason; promptfoo raises an error there.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
 
-import jsonschema
-
-from shared.domain.base import Model
 from shared.domain.spec import Assertion
+from shared.evals.context import EvalContext
+from shared.evals.registry import REGISTRY
+from shared.evals.results import (
+    AssertionResult,
+    AssertionValueError,
+    Check,
+    MissingMeasurementError,
+    Outcome,
+)
+
+__all__ = ["AssertionResult", "aggregate", "run_assertion"]
+
+_EMPTY_CONTEXT = EvalContext()
 
 
-class AssertionResult(Model):
-    """One assertion's verdict.
-
-    Attributes:
-        type: The assertion type as written (with any ``not-`` prefix).
-        passed: Whether it passed.
-        score: 1.0 or 0.0 for the types supported here.
-        weight: Its weight in the eval's score.
-        metric: Its metric name, if any.
-        reason: Why it passed or failed, for people.
-    """
-
-    type: str
-    passed: bool
-    score: float
-    weight: float
-    metric: str | None = None
-    reason: str
-
-
-def _parse_json(output: str) -> tuple[bool, Any, str]:
-    try:
-        return True, json.loads(output), ""
-    except ValueError as error:
-        return False, None, f"output is not valid JSON: {error}"
-
-
-def _equals(output: str, value: Any) -> tuple[bool, str]:
-    if isinstance(value, dict | list):
-        ok, parsed, problem = _parse_json(output)
-        if not ok:
-            return False, problem
-        return parsed == value, "output JSON equals the expected value"
-    return output == str(value), f"output equals {str(value)!r}"
-
-
-def _contains(output: str, value: Any) -> tuple[bool, str]:
-    return str(value) in output, f"output contains {str(value)!r}"
-
-
-def _icontains(output: str, value: Any) -> tuple[bool, str]:
-    return str(value).lower() in output.lower(), f"output contains {str(value)!r} (any case)"
-
-
-def _regex(output: str, value: Any) -> tuple[bool, str]:
-    return re.search(str(value), output) is not None, f"output matches /{value}/"
-
-
-def _is_json(output: str, value: Any) -> tuple[bool, str]:
-    ok, parsed, problem = _parse_json(output)
-    if not ok:
-        return False, problem
-    if value is None:
-        return True, "output is valid JSON"
-    try:
-        jsonschema.validate(parsed, value)
-    except jsonschema.ValidationError as error:
-        return False, f"output JSON does not match the schema: {error.message}"
-    return True, "output is valid JSON matching the schema"
-
-
-CHECKS: dict[str, Callable[[str, Any], tuple[bool, str]]] = {
-    "equals": _equals,
-    "contains": _contains,
-    "icontains": _icontains,
-    "regex": _regex,
-    "is-json": _is_json,
-}
-
-
-def run_assertion(assertion: Assertion, output: str) -> AssertionResult:
-    """Check one assertion against ``output``.
+def run_assertion(
+    assertion: Assertion, output: str, context: EvalContext | None = None
+) -> AssertionResult:
+    """Check one assertion (or ``assert-set``) against ``output``.
 
     Args:
-        assertion: The assertion (type possibly ``not-``-prefixed; validated by the spec).
+        assertion: The assertion, validated by the spec.
         output: The text under test, untrimmed.
+        context: The run's measurements and grader; None when there are none.
 
     Returns:
-        The verdict; a ``not-`` assertion passes exactly when its base check fails.
+        The verdict.
 
     Raises:
-        KeyError: The type is unknown (the spec's validation prevents this).
+        TransientError: A grader model is unavailable; retry later.
     """
-    negated = assertion.type.startswith("not-")
-    holds, description = CHECKS[assertion.type.removeprefix("not-")](output, assertion.value)
-    passed = holds != negated
-    reason = description if holds else f"expected: {description}"
-    if negated:
-        reason = f"expected NOT: {description}" if holds else f"as required, not: {description}"
+    context = context or _EMPTY_CONTEXT
+    if assertion.type == "assert-set":
+        children = tuple(
+            run_assertion(child, output, context) for child in assertion.assertions or ()
+        )
+        passed, score, reason = aggregate(children, assertion.threshold)
+        return AssertionResult(
+            type=assertion.type,
+            passed=passed,
+            score=score,
+            weight=assertion.weight,
+            metric=assertion.metric,
+            reason=reason,
+            assertions=children,
+        )
+    base = assertion.type.removeprefix("not-")
+    check = Check(assertion, base, assertion.type != base, output, context)
+    try:
+        outcome = REGISTRY[base].check(check)
+    except (MissingMeasurementError, AssertionValueError) as error:
+        outcome = Outcome(False, 0.0, str(error))
     return AssertionResult(
         type=assertion.type,
-        passed=passed,
-        score=1.0 if passed else 0.0,
+        passed=outcome.passed,
+        score=outcome.score,
         weight=assertion.weight,
         metric=assertion.metric,
-        reason=reason,
+        reason=outcome.reason,
+        grader=outcome.grader,
     )
+
+
+def aggregate(
+    results: Sequence[AssertionResult], threshold: float | None
+) -> tuple[bool, float, str]:
+    """promptfoo's ``AssertionsResult.testResult``: (passed, score, reason).
+
+    The score is the weighted mean of the scores (0 when every weight is 0). With a
+    threshold the list passes when the score reaches it; without one, when no assertion of
+    weight above 0 failed (the reason is then the last failure's).
+    """
+    total_weight = sum(r.weight for r in results)
+    score = sum(r.score * r.weight for r in results) / total_weight if total_weight > 0 else 0.0
+    failures = [r for r in results if r.gates and not r.passed]
+    passed = not failures
+    reason = failures[-1].reason if failures else "All assertions passed"
+    if threshold is not None:
+        passed = score >= threshold
+        reason = f"Aggregate score {score:.2f} {'≥' if passed else '<'} {_js(threshold)} threshold"
+    return passed, score, reason
+
+
+def _js(value: float) -> str:
+    from shared.evals._js import js_number
+
+    return js_number(value)

@@ -25,6 +25,11 @@ def _response_of(result: ToolCallResult) -> dict[str, object]:
     return {"error": result.error or result.status.value, "status": result.status.value}
 
 
+def model_timeout_s(spec: AgentSpec) -> float:
+    """Time limit of one model call, in seconds: 60, or the run's whole limit when shorter."""
+    return min(60.0, spec.limits.timeout_s)
+
+
 def build_request(
     spec: AgentSpec, run: Run, steps: list[ModelStep], results: list[ToolCallResult]
 ) -> ModelRequest:
@@ -66,5 +71,5 @@ def build_request(
             "switchyard-agent": label_value(spec.name),
             "switchyard-run": label_value(run.run_id),
         },
-        timeout_s=min(60.0, spec.limits.timeout_s),
+        timeout_s=model_timeout_s(spec),
     )

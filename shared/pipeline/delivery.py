@@ -4,6 +4,8 @@ The output is written to Cloud Storage as an artifact, then each webhook target 
 Task on ``webhook-deliveries`` (the queue's retry config retries failures). Each target's outcome
 is stored on its own; whoever stores the last one finishes the run: ``delivered`` when every
 target accepted it, ``delivery_failed`` (and the owner alerted) otherwise, then ``run-finished``.
+Of two copies of a delivery task running at once, only the lease holder POSTs
+(:mod:`shared.pipeline.leases`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from shared.domain.messages import WebhookDeliveryTask
 from shared.domain.runs import Run, RunError, RunStatus
 from shared.domain.spec import AgentSpec
 from shared.errors import NotFoundError, PolicyViolationError, TransientError
+from shared.pipeline import leases
 from shared.pipeline.announce import announce
 from shared.pipeline.lifecycle import advance, load_spec
+from shared.pipeline.webhooks import TIMEOUT_S as WEBHOOK_TIMEOUT_S
 from shared.pipeline.webhooks import send_signed
 from shared.ports.run_store import Claim, ClaimOutcome
 
@@ -96,7 +100,8 @@ def deliver_webhook(
 
     Raises:
         NotFoundError: No such run.
-        TransientError: The target failed and attempts remain; the task is retried.
+        TransientError: The target failed and attempts remain; the task is retried. Code
+            ``work_in_progress``: another copy of the task is delivering.
     """
     run = deps.runs.get_run(task.run_id)
     if run.status != RunStatus.PASSED:
@@ -104,10 +109,24 @@ def deliver_webhook(
     spec = load_spec(deps, run)
     if task.target_index >= len(spec.delivery):
         raise NotFoundError("delivery_target_not_found", f"no delivery target {task.target_index}")
-    done = {d.target_index for d in deps.runs.list_deliveries(run.run_id)}
-    if task.target_index not in done:
-        _deliver(deps, run, spec, task.target_index, attempt, max_attempts)
+    if not _is_delivered(deps, run, task.target_index):
+        _deliver_once(deps, run, spec, task.target_index, attempt, max_attempts)
     _finish_if_complete(deps, run, spec)
+
+
+def _is_delivered(deps: Dependencies, run: Run, index: int) -> bool:
+    return any(d.target_index == index for d in deps.runs.list_deliveries(run.run_id))
+
+
+def _deliver_once(
+    deps: Dependencies, run: Run, spec: AgentSpec, index: int, attempt: int, max_attempts: int
+) -> None:
+    # Under the delivery's lease, so two copies of the task running at once POST once.
+    last = leases.is_last_attempt(attempt, max_attempts)
+    key = leases.delivery_key(index)
+    with leases.leased(deps, run.run_id, key, WEBHOOK_TIMEOUT_S, last_attempt=last):
+        if not _is_delivered(deps, run, index):  # else the previous holder delivered it
+            _deliver(deps, run, spec, index, attempt, max_attempts)
 
 
 def _deliver(

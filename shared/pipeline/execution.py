@@ -3,7 +3,8 @@
 One model step per Cloud Task on ``model-steps``; each tool call the model asks for is a Cloud
 Task on its tool's queue. Every task reads the run's state from the RunStore and stores its own
 outcome before it schedules the next task, with task ids derived from (run, step, call), so a
-task delivered twice, or retried after a crash, repeats nothing that already happened:
+task delivered twice, or retried after a crash, repeats nothing that already happened, and of
+two copies of a task running at once only the lease holder acts (:mod:`shared.pipeline.leases`):
 
     run-approved ─► start_execution ─► model step 0 ─┬─► tool call (0, i) … ─► fan-in ─► step 1 …
                                                      └─► final answer ─► generated, run-generated
@@ -15,22 +16,19 @@ still fails on its queue's last attempt. Each stops the run as ``failed`` with t
 from __future__ import annotations
 
 import time
-from functools import lru_cache
-
-import httpx
 
 from shared import resources
 from shared.composition import Dependencies
 from shared.domain.messages import ModelStepTask, ToolCallTask
 from shared.domain.runs import Run, RunStatus
-from shared.domain.steps import ModelStep, ToolCallResult, ToolCallStatus
-from shared.errors import PermanentError, PolicyViolationError, TransientError
-from shared.pipeline.conversation import build_request
+from shared.domain.steps import ModelStep, ToolCallStatus
+from shared.errors import PermanentError, TransientError
+from shared.pipeline import leases
+from shared.pipeline.conversation import build_request, model_timeout_s
 from shared.pipeline.lifecycle import advance, load_spec, stop_run
+from shared.pipeline.tool_calls import run_tool, store_result, tool_call_task_id
 from shared.pipeline.trace import write_trace
 from shared.ports.run_store import Claim, ClaimOutcome
-from shared.tools.base import ToolContext
-from shared.tools.egress import parse_networks
 from shared.tools.registry import TOOLS, queue_of
 
 MODEL_STEP_PATH = "/tasks/model-step"
@@ -40,17 +38,6 @@ TOOL_CALL_PATH = "/tasks/tool-call"
 def model_step_task_id(run_id: str, step: int) -> str:
     """Task id of a run's model step (the dedup key of its enqueue)."""
     return f"{run_id}-step-{step}"
-
-
-def tool_call_task_id(run_id: str, step: int, call_index: int) -> str:
-    """Task id and idempotency key of one tool call."""
-    return f"{run_id}-step-{step}-call-{call_index}"
-
-
-@lru_cache(maxsize=1)
-def _http_client() -> httpx.Client:
-    # One pooled client per process; every tool passes its own timeout.
-    return httpx.Client(follow_redirects=False)
 
 
 def _enqueue_step(deps: Dependencies, run_id: str, step: int) -> None:
@@ -138,6 +125,7 @@ def take_model_step(
         NotFoundError: No such run.
         TransientError: The model or a store failed and attempts remain; the task is retried.
             On the last attempt the run is failed instead, so it never waits on a dropped task.
+            Code ``work_in_progress``: another copy of the task is taking the step.
         PermanentError: The model refused the request; the run is failed first.
     """
     run = deps.runs.get_run(task.run_id)
@@ -147,16 +135,7 @@ def take_model_step(
     if step is None:
         if _policy_stop(deps, run, task.step):
             return
-        try:
-            fresh = _call_model(deps, run, task.step)
-        except PermanentError as error:
-            _fail(deps, run, error.code, error.message)
-            raise
-        except TransientError as error:
-            if 0 <= max_attempts <= attempt:
-                _fail(deps, run, error.code, f"{error.message} (after {attempt} attempts)")
-            raise
-        step, _ = deps.runs.record_step(run.run_id, fresh)
+        step = _take_step_once(deps, run, task.step, attempt, max_attempts)
     if not step.function_calls:
         advance(
             deps,
@@ -170,8 +149,8 @@ def take_model_step(
     spec = load_spec(deps, run)
     for call in step.function_calls:
         if spec.tool(call.name) is None or call.name not in TOOLS:
-            _store_result(deps, run, task.step, call.call_index, call.name, ToolCallStatus.REFUSED,
-                          error=f"tool {call.name!r} is not granted to this agent")  # fmt: skip
+            store_result(deps, run, task.step, call.call_index, call.name, ToolCallStatus.REFUSED,
+                         error=f"tool {call.name!r} is not granted to this agent")  # fmt: skip
             continue
         deps.tasks.enqueue(
             queue_of(call.name),
@@ -182,29 +161,26 @@ def take_model_step(
     _fan_in(deps, run, step)
 
 
-def _store_result(
-    deps: Dependencies,
-    run: Run,
-    step: int,
-    call_index: int,
-    name: str,
-    status: ToolCallStatus,
-    *,
-    output: dict[str, object] | None = None,
-    error: str | None = None,
-    latency_s: float = 0.0,
-    attempts: int = 1,
-    trace_uri: str | None = None,
-) -> ToolCallResult:
-    result, _ = deps.runs.record_tool_result(
-        run.run_id,
-        ToolCallResult(
-            step=step, call_index=call_index, name=name, status=status, output=output or {},
-            error=error, latency_s=latency_s, attempts=attempts, trace_uri=trace_uri,
-            completed_at=deps.clock(),
-        ),
-    )  # fmt: skip
-    return result
+def _take_step_once(
+    deps: Dependencies, run: Run, step: int, attempt: int, max_attempts: int
+) -> ModelStep:
+    # Under the step's lease, so two copies of the task running at once call the model once.
+    last = leases.is_last_attempt(attempt, max_attempts)
+    limit_s = model_timeout_s(load_spec(deps, run))
+    with leases.leased(deps, run.run_id, leases.step_key(step), limit_s, last_attempt=last):
+        stored = deps.runs.get_step(run.run_id, step)
+        if stored is not None:  # the previous holder took it
+            return stored
+        try:
+            fresh = _call_model(deps, run, step)
+        except PermanentError as error:
+            _fail(deps, run, error.code, error.message)
+            raise
+        except TransientError as error:
+            if last:
+                _fail(deps, run, error.code, f"{error.message} (after {attempt} attempts)")
+            raise
+        return deps.runs.record_step(run.run_id, fresh)[0]
 
 
 def _fan_in(deps: Dependencies, run: Run, step: ModelStep) -> None:
@@ -225,7 +201,8 @@ def make_tool_call(deps: Dependencies, task: ToolCallTask, attempt: int, max_att
 
     Raises:
         NotFoundError: No such run or step.
-        TransientError: The target failed and attempts remain; the task is retried.
+        TransientError: The target failed and attempts remain; the task is retried. Code
+            ``work_in_progress``: another copy of the task is making the call.
     """
     run = deps.runs.get_run(task.run_id)
     if run.status != RunStatus.RUNNING:
@@ -235,46 +212,28 @@ def make_tool_call(deps: Dependencies, task: ToolCallTask, attempt: int, max_att
         raise PermanentError(
             "tool_call_not_found", f"no call {task.call_index} in step {task.step}"
         )
-    stored = {r.call_index for r in deps.runs.list_tool_results(run.run_id, step=task.step)}
-    if task.call_index not in stored:
-        _run_tool(deps, run, step, task.call_index, attempt, max_attempts)
+    if not _has_result(deps, run, task.step, task.call_index):
+        _run_tool_once(deps, run, step, task.call_index, attempt, max_attempts)
     _fan_in(deps, run, step)
 
 
-def _run_tool(
+def _has_result(deps: Dependencies, run: Run, step: int, call_index: int) -> bool:
+    return any(r.call_index == call_index for r in deps.runs.list_tool_results(run.run_id, step))
+
+
+def _run_tool_once(
     deps: Dependencies, run: Run, step: ModelStep, call_index: int, attempt: int, max_attempts: int
 ) -> None:
-    call = step.function_calls[call_index]
-    spec = load_spec(deps, run)
-    tool_spec = spec.tool(call.name)
+    # Under the call's lease, so two copies of the task running at once call the tool once.
+    tool_spec = load_spec(deps, run).tool(step.function_calls[call_index].name)
     assert tool_spec is not None  # take_model_step only enqueues granted tools
-    context = ToolContext(
-        config=tool_spec.parsed_config(),
-        http=_http_client(),
-        idempotency_key=tool_call_task_id(run.run_id, step.step, call_index),
-        allowed_networks=parse_networks(deps.settings.egress_allowed_networks),
-    )
-    started = time.monotonic()
-    status, output, error = ToolCallStatus.SUCCEEDED, None, None
-    try:
-        output = TOOLS[call.name].run(context, call.args)
-    except PolicyViolationError as refused:
-        status, error = ToolCallStatus.REFUSED, refused.message
-    except PermanentError as failed:
-        status, error = ToolCallStatus.FAILED, failed.message
-    except TransientError as failed:
-        if max_attempts < 0 or attempt < max_attempts:
-            raise
-        status, error = ToolCallStatus.FAILED, f"{failed.message} (after {attempt} attempts)"
-    latency_s = time.monotonic() - started
-    body = {"tool": call.name, "input": call.args, "status": status.value}
-    trace_uri = write_trace(
-        deps,
-        run,
-        f"steps/{step.step:04d}/tool-{call_index:02d}",
-        {**body, "output": output, "error": error},
-    )
-    _store_result(deps, run, step.step, call_index, call.name, status, output=output, error=error,
-                  latency_s=latency_s, attempts=attempt, trace_uri=trace_uri)  # fmt: skip
-    if status == ToolCallStatus.FAILED and attempt >= max_attempts >= 0:
-        _fail(deps, run, "tool_failed", f"tool {call.name} failed: {error}")
+    config = tool_spec.parsed_config()
+    key = leases.tool_call_key(step.step, call_index)
+    limit_s = leases.tool_time_limit_s(config)
+    last = leases.is_last_attempt(attempt, max_attempts)
+    with leases.leased(deps, run.run_id, key, limit_s, last_attempt=last):
+        if _has_result(deps, run, step.step, call_index):  # the previous holder's
+            return
+        result = run_tool(deps, run, step, call_index, config, attempt, max_attempts)
+    if result.status == ToolCallStatus.FAILED and last:
+        _fail(deps, run, "tool_failed", f"tool {result.name} failed: {result.error}")

@@ -7,14 +7,14 @@ Pass → ``approved`` and ``run-approved``; fail → ``rejected`` and ``run-stop
 
 from __future__ import annotations
 
-import json
-
 from shared import resources
 from shared.composition import Dependencies
 from shared.domain.runs import RunStatus
 from shared.domain.spec import EvalStage
 from shared.errors import NotFoundError
+from shared.evals.context import EvalContext
 from shared.evals.gate import evaluate
+from shared.pipeline.eval_context import input_text
 from shared.pipeline.lifecycle import advance, load_spec, stop_run
 from shared.ports.run_store import Claim
 from shared.tools.registry import TOOLS
@@ -58,7 +58,8 @@ def handle_run_requested(deps: Dependencies, run_id: str) -> Claim | None:
             deps, run_id, RunStatus.REJECTED, expected=_EXPECTED,
             code="tool_unavailable", message=f"unknown tools: {', '.join(unknown)}",
         )  # fmt: skip
-    results = [evaluate(e, json.dumps(run.input)) for e in spec.evals_at(EvalStage.PRE_FLIGHT)]
+    context = EvalContext(prompt=input_text(run), model=spec.model.name, grader=deps.model)
+    results = [evaluate(e, input_text(run), context) for e in spec.evals_at(EvalStage.PRE_FLIGHT)]
     verdicts = [r.model_dump(mode="json") for r in results]
     blocking = [r.name for r in results if r.blocks]
     if blocking:

@@ -26,6 +26,8 @@ def request_run(
     agent_id: str,
     run_input: dict[str, Any],
     trigger: TriggerKind = TriggerKind.MANUAL,
+    *,
+    run_id: str | None = None,
 ) -> Run:
     """Create a run of the agent's latest version and publish it on ``run-requested``.
 
@@ -35,9 +37,13 @@ def request_run(
         agent_id: The agent to run.
         run_input: The run's input object; at most ``MAX_INPUT_BYTES`` bytes as JSON.
         trigger: What started the run.
+        run_id: An id reserved for this run by an idempotency record (a retry of the same
+            request passes the same id); None for a new random id. When a run with this id
+            exists already, it is returned instead, and published again while it is still
+            ``requested`` (the first attempt may have stopped between storing and publishing).
 
     Returns:
-        The stored run, in status ``requested``.
+        The stored run, in status ``requested`` (or, for an existing ``run_id``, as it is now).
 
     Raises:
         NotFoundError: No such agent in the organisation.
@@ -54,18 +60,24 @@ def request_run(
     if not agent.active:
         raise ConflictError("agent_inactive", f"agent {agent_id} is deactivated")
     now = deps.clock()
-    run = deps.runs.create_run(
-        Run(
-            run_id=new_id(),
-            org_id=org_id,
-            agent_id=agent_id,
-            agent_version=agent.latest_version,
-            trigger=trigger,
-            input=run_input,
-            created_at=now,
-            updated_at=now,
-        )
+    new = Run(
+        run_id=run_id or new_id(),
+        org_id=org_id,
+        agent_id=agent_id,
+        agent_version=agent.latest_version,
+        trigger=trigger,
+        input=run_input,
+        created_at=now,
+        updated_at=now,
     )
+    try:
+        run = deps.runs.create_run(new)
+    except ConflictError:
+        if run_id is None:
+            raise
+        run = deps.runs.get_run(run_id, org_id)
+        if run.status != RunStatus.REQUESTED:
+            return run
     try:
         announce(deps, resources.RUN_REQUESTED, run)
     except TransientError as error:

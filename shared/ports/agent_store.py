@@ -29,6 +29,17 @@ class AgentStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def set_active(self, org_id: str, agent_id: str, active: bool) -> Agent:
+        """Activate or deactivate the agent; inactive agents start no runs.
+
+        Returns:
+            The agent as stored; ``updated_at`` changes only when ``active`` did.
+
+        Raises:
+            NotFoundError: No such agent in the organisation.
+        """
+
+    @abc.abstractmethod
     def get_agent(self, org_id: str, agent_id: str) -> Agent:
         """The agent.
 

@@ -1,4 +1,4 @@
-"""RunStore: runs, their event logs, model steps and tool-call results."""
+"""RunStore: runs, their event logs, model steps, tool-call results, deliveries and leases."""
 
 from __future__ import annotations
 
@@ -152,3 +152,39 @@ class RunStore(abc.ABC):
     @abc.abstractmethod
     def list_deliveries(self, run_id: str) -> list[DeliveryResult]:
         """Stored delivery outcomes, ordered by ``target_index``."""
+
+    @abc.abstractmethod
+    def acquire_lease(self, run_id: str, key: str, holder: str, ttl_s: float) -> bool:
+        """Take the lease ``key`` of a run for ``holder``, for ``ttl_s`` seconds.
+
+        A lease says who is doing one piece of a run's work (``step-<n>``,
+        ``step-<n>-call-<i>``, ``delivery-<i>``), so that two deliveries of one task running
+        at the same time do not both do it: the side effect comes before its create-if-absent
+        record, so the record alone cannot stop the second copy. Atomically: when the
+        lease is absent, expired (``expires_at <= now``, by the store's clock) or already
+        ``holder``'s, it is stored as ``holder``'s until ``now + ttl_s``. The run itself is
+        not read, so leasing never contends with the run's own transactions.
+
+        Args:
+            run_id: The run.
+            key: The work's name within the run, a document id.
+            holder: Who asks: a random id per attempt, so that a retry is a new holder.
+            ttl_s: Seconds until another holder may take the lease over: the work's time limit
+                plus a margin, so that a holder that died without releasing delays the work
+                by at most that long.
+
+        Returns:
+            True when ``holder`` holds the lease now; False when another holder's is live.
+
+        Raises:
+            ValidationError: Code ``invalid_id`` (``run_id`` or ``key`` cannot name a
+                document) or ``invalid_lease`` (empty ``holder``, ``ttl_s`` not positive).
+        """
+
+    @abc.abstractmethod
+    def release_lease(self, run_id: str, key: str, holder: str) -> None:
+        """Give up ``holder``'s lease ``key`` of a run, so the next holder need not wait.
+
+        Does nothing when the lease is absent or another holder's (``holder``'s expired and
+        was taken over).
+        """

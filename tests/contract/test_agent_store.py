@@ -222,3 +222,20 @@ def test_a_page_token_the_store_did_not_issue_is_refused(
         with pytest.raises(ValidationError) as caught:
             listing()
         assert caught.value.code == "invalid_page_token"
+
+
+def test_an_agent_is_deactivated_and_activated(store: AgentStore, org_id: str) -> None:
+    agent, _version = store.create_agent(org_id, _spec("switch"))
+
+    off = store.set_active(org_id, agent.agent_id, False)
+    off_again = store.set_active(org_id, agent.agent_id, False)
+    on = store.set_active(org_id, agent.agent_id, True)
+
+    assert agent.active and not off.active and on.active
+    assert off_again == off  # no change, no new updated_at
+    assert store.get_agent(org_id, agent.agent_id) == on
+    assert on.latest_version == 1
+    with pytest.raises(NotFoundError):
+        store.set_active("another-org", agent.agent_id, False)
+    with pytest.raises(NotFoundError):
+        store.set_active(org_id, "no-such-agent", False)

@@ -35,11 +35,29 @@ AWKWARD_JSON: dict[str, Any] = {
 }
 
 
+class FakeClock:
+    """The stores' clock for leases: stands still until advanced."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture(params=["memory", "firestore"])
-def store(request: pytest.FixtureRequest) -> RunStore:
+def store(request: pytest.FixtureRequest, clock: FakeClock) -> RunStore:
     if request.param == "memory":
-        return InMemoryRunStore()
-    return FirestoreRunStore(request.getfixturevalue("firestore_client"))
+        return InMemoryRunStore(clock=clock)
+    return FirestoreRunStore(request.getfixturevalue("firestore_client"), clock=clock)
 
 
 @pytest.fixture
@@ -435,6 +453,71 @@ def test_a_delivery_is_stored_once_per_target(store: RunStore, org_id: str) -> N
         ("delivery.completed", 1),
         ("delivery.completed", 0),
     ]
+
+
+# --- leases --------------------------------------------------------------------------------
+
+
+def test_a_lease_is_one_holders_until_released(store: RunStore, org_id: str) -> None:
+    run = store.create_run(_run(org_id))
+
+    assert store.acquire_lease(run.run_id, "step-0", "a", ttl_s=30) is True
+    assert store.acquire_lease(run.run_id, "step-0", "b", ttl_s=30) is False
+    assert store.acquire_lease(run.run_id, "step-0", "a", ttl_s=30) is True  # a renewal
+    assert store.acquire_lease(run.run_id, "step-0-call-0", "b", ttl_s=30) is True  # other work
+    store.release_lease(run.run_id, "step-0", "b")  # not b's: nothing happens
+    assert store.acquire_lease(run.run_id, "step-0", "b", ttl_s=30) is False
+
+    store.release_lease(run.run_id, "step-0", "a")
+
+    assert store.acquire_lease(run.run_id, "step-0", "b", ttl_s=30) is True
+    store.release_lease(run.run_id, "no-such-lease", "b")
+    assert [e.type for e in store.list_events(run.run_id)] == ["run.requested"]  # not logged
+
+
+def test_an_expired_lease_is_taken_over(store: RunStore, org_id: str, clock: FakeClock) -> None:
+    run = store.create_run(_run(org_id))
+    assert store.acquire_lease(run.run_id, "delivery-0", "a", ttl_s=30) is True
+
+    clock.advance(29.5)
+    assert store.acquire_lease(run.run_id, "delivery-0", "b", ttl_s=30) is False
+    clock.advance(0.5)
+    assert store.acquire_lease(run.run_id, "delivery-0", "b", ttl_s=30) is True
+
+    store.release_lease(run.run_id, "delivery-0", "a")  # too late: b's now
+    assert store.acquire_lease(run.run_id, "delivery-0", "a", ttl_s=30) is False
+    assert store.acquire_lease(run.run_id, "delivery-0", "c", ttl_s=30) is False
+
+
+def test_of_concurrent_acquirers_exactly_one_holds_the_lease(
+    store: RunStore, org_id: str, race: Race
+) -> None:
+    run = store.create_run(_run(org_id))
+
+    held = race(3, lambda: store.acquire_lease(run.run_id, "step-1", uuid.uuid4().hex, 30))
+
+    assert sorted(held) == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("key", "holder", "ttl_s", "code"),
+    [
+        ("a/b", "a", 30.0, "invalid_id"),
+        ("__lease__", "a", 30.0, "invalid_id"),
+        ("step-0", "", 30.0, "invalid_lease"),
+        ("step-0", "a", 0.0, "invalid_lease"),
+    ],
+)
+def test_a_lease_no_document_can_hold_is_refused(
+    store: RunStore, org_id: str, key: str, holder: str, ttl_s: float, code: str
+) -> None:
+    run = store.create_run(_run(org_id))
+
+    with pytest.raises(ValidationError) as caught:
+        store.acquire_lease(run.run_id, key, holder, ttl_s)
+
+    assert caught.value.code == code
+    store.release_lease(run.run_id, key, holder)  # nothing to release
 
 
 # --- listing -------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
-"""At-least-once on the local stack: every Cloud Task delivered twice gives one run's worth of tool
-calls and one delivery.
+"""At-least-once on the local stack: every Cloud Task delivered twice gives one run's worth of model
+calls, tool calls and one delivery, whether the two copies follow each other or run at once.
 
 Cloud Tasks may run a task more than once, and the emulator can be told to send every attempt
-twice (``--duplicate-dispatches 2``), but only when it starts. So this module starts a private
-second stack with that option and overrides the ``stack`` and ``deps`` fixtures for its own
+twice (``--duplicate-dispatches 2``), one copy after the other or both at the same time
+(``--duplicate-dispatch-mode``), but only when it starts. So this module starts a private stack
+per mode, one after the other, and overrides the ``stack`` and ``deps`` fixtures for its own
 tests: ``tenant`` and ``world`` (tests/e2e/conftest.py) then build on the private stack. Google's
 clients read their emulator variables from the environment, so the private stack's exports are
-set for as long as the module runs.
+set for as long as it runs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from tests.e2e.test_examples import run_to_end
 COPIES = 2
 
 # What the emulator logs for every copy it sends (emulators/cloud_tasks/dispatcher.py).
-_COPY_LINE = re.compile(r"task \S+/tasks/(?P<task>\S+) copy (?P<copy>\d+)/(?P<of>\d+): HTTP \d+")
+_COPY_LINE = re.compile(
+    r"task \S+/tasks/(?P<task>\S+) copy (?P<copy>\d+)/(?P<of>\d+): HTTP (?P<status>\d+)"
+)
 
 
 @dataclass(frozen=True)
@@ -44,24 +47,33 @@ class PrivateStack:
     Attributes:
         settings: Settings pointing at it.
         state_dir: Its state directory (logs in ``logs/<component>.log``).
+        concurrent: Whether the copies of an attempt are sent at the same time.
     """
 
     settings: Settings
     state_dir: Path
+    concurrent: bool
 
 
-@pytest.fixture(scope="module")
-def duplicating_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateStack]:
+@pytest.fixture(scope="module", params=["sequential", "concurrent"])
+def duplicating_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PrivateStack]:
     """A private stack whose Cloud Tasks emulator sends every attempt twice; always stopped."""
-    state_dir = tmp_path_factory.mktemp("duplicating-stack")
+    concurrent = request.param == "concurrent"
+    state_dir = tmp_path_factory.mktemp(f"duplicating-stack-{request.param}")
     try:
         exports = local_stack.up(
-            state_dir, os.environ, with_services=True, task_dispatch_copies=COPIES
+            state_dir,
+            os.environ,
+            with_services=True,
+            task_dispatch_copies=COPIES,
+            task_dispatch_concurrent=concurrent,
         )
         with pytest.MonkeyPatch.context() as patch:
             for name, value in exports.items():
                 patch.setenv(name, value)
-            yield PrivateStack(Settings(), state_dir)
+            yield PrivateStack(Settings(), state_dir, concurrent)
     finally:
         local_stack.down(state_dir)
 
@@ -81,11 +93,25 @@ def deps(stack: Settings) -> Dependencies:
 def answered_copies(state_dir: Path) -> dict[str, set[int]]:
     """Task id → numbers of the copies the target answered, from the emulator's log."""
     answered: dict[str, set[int]] = defaultdict(set)
+    for task, copy, _status in answers(state_dir):
+        answered[task].add(copy)
+    return answered
+
+
+def answers(state_dir: Path) -> list[tuple[str, int, int]]:
+    """``(task id, copy number, HTTP status)`` of every copy answered, from the emulator's log."""
     log = (state_dir / "logs" / "cloud_tasks.log").read_text()
+    found = []
     for match in _COPY_LINE.finditer(log):
         assert int(match["of"]) == COPIES
-        answered[match["task"]].add(int(match["copy"]))
-    return answered
+        found.append((match["task"], int(match["copy"]), int(match["status"])))
+    return found
+
+
+def model_calls(state_dir: Path, run_id: str) -> int:
+    """How many of a run's model requests the Gemini emulator answered, from its log."""
+    log = (state_dir / "logs" / "vertex.log").read_text()
+    return sum(1 for line in log.splitlines() if "answers" in line and run_id in line)
 
 
 def wait_for_copies(state_dir: Path, task_ids: list[str], timeout_s: float = 30.0) -> None:
@@ -123,6 +149,7 @@ def test_every_task_delivered_twice_makes_one_set_of_tool_calls_and_one_delivery
     events = [event_type for event_type, _data in tenant.api.events(run_id, timeout_s=30)]
 
     assert run["status"] == "delivered", run
+    assert model_calls(duplicating_stack.state_dir, run_id) == 2  # once a step
     assert len(world.pages.requests) == 2  # each tool call once
     assert len(world.webhooks.requests) == 1  # one delivery
     assert world.verified == [delivery_id(run_id, 0)]
@@ -131,3 +158,6 @@ def test_every_task_delivered_twice_makes_one_set_of_tool_calls_and_one_delivery
     stored = deps.runs.get_run(run_id)
     assert (stored.usage.model_steps, stored.usage.tool_calls) == (2, 2)
     assert world.alerts.requests == []
+    if duplicating_stack.concurrent:
+        # The copies overlapped: those that found the work's lease taken answered 503.
+        assert any(status == 503 for *_, status in answers(duplicating_stack.state_dir))

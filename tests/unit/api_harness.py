@@ -19,11 +19,14 @@ from werkzeug.test import TestResponse
 from cloudrun.api import create_app
 from shared.adapters.in_memory_agent_store import InMemoryAgentStore
 from shared.adapters.in_memory_blob_store import InMemoryBlobStore
+from shared.adapters.in_memory_idempotency_store import InMemoryIdempotencyStore
 from shared.adapters.in_memory_identity_store import InMemoryIdentityStore
 from shared.adapters.in_memory_publisher import InMemoryEventPublisher, PublishedMessage
 from shared.adapters.in_memory_run_store import InMemoryRunStore
+from shared.adapters.in_memory_scheduler import InMemoryJobScheduler
 from shared.adapters.in_memory_secret_store import InMemorySecretStore
 from shared.adapters.in_memory_task_queue import InMemoryTaskQueue
+from shared.adapters.in_memory_trigger_store import InMemoryTriggerStore
 from shared.adapters.scripted_model_client import ScriptedModelClient
 from shared.auth.onboarding import create_org_with_key
 from shared.composition import Dependencies
@@ -58,6 +61,7 @@ def ticking_clock(start: datetime | None = None) -> Callable[[], datetime]:
 
 def in_memory_dependencies() -> Dependencies:
     """Dependencies from the in-memory twins, with an empty model script."""
+    clock = ticking_clock()
     return Dependencies(
         settings=Settings(project_id=TEST_PROJECT),
         runs=InMemoryRunStore(),
@@ -68,7 +72,10 @@ def in_memory_dependencies() -> Dependencies:
         blobs=InMemoryBlobStore(TEST_PROJECT),
         secrets=InMemorySecretStore(),
         model=ScriptedModelClient([]),
-        clock=ticking_clock(),
+        triggers=InMemoryTriggerStore(),
+        idempotency=InMemoryIdempotencyStore(),
+        scheduler=InMemoryJobScheduler(clock),
+        clock=clock,
     )
 
 

@@ -240,3 +240,35 @@ def test_two_organisations_may_use_the_same_agent_name(api: ApiHarness) -> None:
     theirs = api.create_agent("monitor", key=api.other_key)
 
     assert mine != theirs
+
+
+def test_every_agent_answer_shows_its_trigger(api: ApiHarness) -> None:
+    created = api.client.post(
+        "/v1/agents", data=spec_yaml(), content_type="application/yaml", headers=api.auth()
+    ).get_json()
+    agent_id = created["agent"]["agent_id"]
+
+    shown = api.client.get(f"/v1/agents/{agent_id}", headers=api.auth()).get_json()
+    updated = api.client.put(
+        f"/v1/agents/{agent_id}",
+        data=spec_yaml(prompt="New prompt."),
+        content_type="application/yaml",
+        headers=api.auth(),
+    ).get_json()
+
+    assert created["trigger"] == shown["trigger"] == updated["trigger"] == {"type": "manual"}
+
+
+def test_a_deactivated_agent_starts_no_run_until_it_is_activated(api: ApiHarness) -> None:
+    agent_id = api.create_agent()
+
+    off = api.client.post(f"/v1/agents/{agent_id}/deactivate", headers=api.auth())
+    refused = api.client.post(f"/v1/agents/{agent_id}/runs", json={}, headers=api.auth())
+    on = api.client.post(f"/v1/agents/{agent_id}/activate", headers=api.auth())
+
+    assert off.status_code == 200 and off.get_json()["agent"]["active"] is False
+    assert_problem(refused, 409, "agent_inactive")
+    assert on.get_json()["agent"]["active"] is True
+    assert api.start_run(agent_id)
+    other = api.client.post(f"/v1/agents/{agent_id}/deactivate", headers=api.auth(api.other_key))
+    assert_problem(other, 404, "agent_not_found")

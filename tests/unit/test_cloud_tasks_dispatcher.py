@@ -1,4 +1,5 @@
-"""The dispatcher's fault injection: every attempt sent ``copies`` times, the first copy decides.
+"""The dispatcher's fault injection: every attempt sent ``copies`` times, the first copy decides;
+the copies go one after another or, with ``concurrent_copies``, at the same time.
 
 The workers' HTTP goes to an ``httpx.MockTransport``, so no socket is opened.
 """
@@ -50,7 +51,9 @@ class Target:
 
 
 @contextmanager
-def dispatching(target: Target, copies: int, **queue: object) -> Iterator[TaskStore]:
+def dispatching(
+    target: Target, copies: int, concurrent_copies: bool = False, **queue: object
+) -> Iterator[TaskStore]:
     store = TaskStore()
     store.create_queue(
         LOCATION,
@@ -60,7 +63,13 @@ def dispatching(target: Target, copies: int, **queue: object) -> Iterator[TaskSt
             **queue,
         ),
     )
-    dispatcher = Dispatcher(store, workers=4, copies=copies, transport=httpx.MockTransport(target))
+    dispatcher = Dispatcher(
+        store,
+        workers=4,
+        copies=copies,
+        transport=httpx.MockTransport(target),
+        concurrent_copies=concurrent_copies,
+    )
     dispatcher.start()
     try:
         yield store
@@ -118,6 +127,25 @@ def test_copies_hold_the_attempts_concurrency_slot() -> None:
     assert target.max_in_flight == 1
 
 
+def test_concurrent_copies_of_an_attempt_overlap_at_the_target() -> None:
+    target = Target([204], latency_s=0.1)
+    with dispatching(target, copies=3, concurrent_copies=True) as store:
+        add_task(store)
+        eventually(lambda: queue_is_empty(store) and len(target.requests) >= 3)
+
+    assert target.retry_counts() == ["0", "0", "0"]  # one attempt, three copies
+    assert target.max_in_flight == 3  # all at once
+
+
+def test_a_failed_first_copy_among_concurrent_ones_retries_the_attempt() -> None:
+    target = Target([503])
+    with dispatching(target, copies=2, concurrent_copies=True) as store:
+        add_task(store)
+        eventually(lambda: queue_is_empty(store))  # after max_attempts=5 attempts
+
+    assert target.retry_counts() == [str(n) for n in range(5) for _copy in range(2)]
+
+
 def test_without_the_option_each_attempt_is_sent_once() -> None:
     target = Target([204])
     with dispatching(target, copies=1) as store:
@@ -131,9 +159,16 @@ def test_the_command_line_option_defaults_to_one_and_refuses_less() -> None:
     def parse(*argv: str) -> int:
         return int(parse_args(list(argv)).duplicate_dispatches)
 
+    def mode(*argv: str) -> str:
+        return str(parse_args(list(argv)).duplicate_dispatch_mode)
+
     assert parse() == 1
     assert parse("--duplicate-dispatches", "2") == 2
+    assert mode() == "sequential"
+    assert mode("--duplicate-dispatch-mode", "concurrent") == "concurrent"
     with pytest.raises(SystemExit):
         parse("--duplicate-dispatches", "0")
+    with pytest.raises(SystemExit):
+        mode("--duplicate-dispatch-mode", "interleaved")
     with pytest.raises(ValueError, match="at least 1"):
         Dispatcher(TaskStore(), copies=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -22,18 +23,41 @@ from shared import resources
 from shared.adapters.scripted_model_client import ScriptedModelClient
 from shared.auth.onboarding import create_org_with_key
 from shared.composition import Dependencies, utc_now
-from shared.domain.model_io import ModelResponse
+from shared.domain.model_io import ModelRequest, ModelResponse
 from shared.domain.runs import Run, RunStatus
 from shared.domain.spec import load_agent_spec
 from shared.domain.steps import FunctionCall, ToolCallStatus
-from shared.errors import TransientError
+from shared.errors import ConflictError, NotFoundError, TransientError
+from shared.pipeline.approvals import approve_run, reject_run
 from shared.pipeline.trigger import request_run
 from tests.unit.api_harness import in_memory_dependencies
 from tests.unit.pipeline_driver import PipelineDriver
 
+# How long the model, a page and a webhook receiver take to answer when copies of a task run at
+# once: long enough that every copy reaches the work's lease before its holder is done.
+WORK_S = 0.05
+
 
 def _page(request: ReceivedRequest) -> tuple[int, dict[str, str], bytes]:
     return 200, {"content-type": "text/html"}, f"<p>{request.path}: 19.99 EUR</p>".encode()
+
+
+def _slow_page(request: ReceivedRequest) -> tuple[int, dict[str, str], bytes]:
+    time.sleep(WORK_S)
+    return _page(request)
+
+
+def _slow_hook(_request: ReceivedRequest) -> tuple[int, dict[str, str], bytes]:
+    time.sleep(WORK_S)
+    return 200, {}, b"ok"
+
+
+class SlowModel(ScriptedModelClient):
+    """A scripted model that takes :data:`WORK_S` to answer."""
+
+    def generate(self, request: ModelRequest) -> ModelResponse:
+        time.sleep(WORK_S)
+        return super().generate(request)
 
 
 @dataclasses.dataclass
@@ -78,19 +102,25 @@ def _answer(text: str) -> ModelResponse:
 
 
 def _start(
-    world: World, turns: list[Any], spec: str, copies: int = 1
+    world: World,
+    turns: list[Any],
+    spec: str,
+    copies: int = 1,
+    *,
+    concurrent: bool = False,
+    model: type[ScriptedModelClient] = ScriptedModelClient,
 ) -> tuple[PipelineDriver, Run, str]:
     base = in_memory_dependencies()
     settings = base.settings.model_copy(update={"egress_allowed_networks": ("127.0.0.0/8",)})
     # The real clock: receivers check Standard Webhooks timestamps against it.
     deps: Dependencies = dataclasses.replace(
-        base, settings=settings, model=ScriptedModelClient(turns), clock=utc_now
+        base, settings=settings, model=model(turns), clock=utc_now
     )
     org, _key = create_org_with_key(deps, "Acme")
     agent, _version = deps.agents.create_agent(org.org_id, load_agent_spec(spec))
     run = request_run(deps, org.org_id, agent.agent_id, {"product": "widget"})
     secret = deps.secrets.access(resources.webhook_signing_secret_id(org.org_id)).decode()
-    return PipelineDriver(deps, copies=copies), run, secret
+    return PipelineDriver(deps, copies=copies, concurrent=concurrent), run, secret
 
 
 def _event_types(driver: PipelineDriver, run: Run) -> list[str]:
@@ -127,6 +157,42 @@ def test_a_run_with_two_tool_calls_is_delivered_once_however_often_events_arrive
     artifact = json.loads(driver.deps.blobs.get(final.artifact_uri or ""))
     assert artifact["output"] == "a: 19.99 EUR"
     assert world.alerts.requests == []
+
+
+@pytest.mark.parametrize("copies", [2, 3])
+def test_copies_of_every_task_running_at_once_act_once(world: World, copies: int) -> None:
+    world.pages.responder, world.hooks.responder = _slow_page, _slow_hook
+    turns = [_fetch(f"{world.pages.url}/a", f"{world.pages.url}/b"), _answer("a: 19.99 EUR")]
+    driver, run, _secret = _start(
+        world, turns, _spec(world), copies, concurrent=True, model=SlowModel
+    )
+
+    driver.run_until_quiet()
+
+    final = driver.deps.runs.get_run(run.run_id)
+    assert final.status == RunStatus.DELIVERED
+    assert sorted(r.path for r in world.pages.requests) == ["/a", "/b"]  # one set of tool calls
+    assert len(world.hooks.requests) == 1  # one delivery
+    assert isinstance(driver.deps.model, ScriptedModelClient)
+    assert len(driver.deps.model.requests) == 2  # the model called once per step
+    assert (final.usage.model_steps, final.usage.tool_calls) == (2, 2)
+    # The copies overlapped: those that found the lease taken answered 503 and were retried.
+    assert "503" in driver.outcomes
+    assert world.alerts.requests == []
+
+
+def test_a_lease_left_by_a_dead_holder_is_waited_out_on_the_last_attempt(world: World) -> None:
+    driver, run, _secret = _start(world, [_answer("19.99 EUR")], _spec(world))
+    # A copy that died while taking step 0: its lease expires in half a second.
+    assert driver.deps.runs.acquire_lease(run.run_id, "step-0", "dead", ttl_s=0.5)
+
+    driver.run_until_quiet()
+
+    # Every attempt but the last answered 503; the last waited for the lease, then took the step.
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.DELIVERED
+    attempts = resources.MODEL_STEPS_QUEUE.max_attempts
+    assert driver.outcomes.count("503") == attempts - 1
+    assert len(world.hooks.requests) == 1
 
 
 def test_a_critical_eval_blocks_delivery_and_alerts_the_owner(world: World) -> None:
@@ -251,3 +317,41 @@ def test_a_model_that_stays_unavailable_fails_the_run_on_the_queues_last_attempt
     attempts = resources.MODEL_STEPS_QUEUE.max_attempts
     assert f"after {attempts} attempts" in final.error.message
     assert len(world.alerts.requests) == 1
+
+
+REVIEW = (
+    "{name: review, assert: [{type: icontains, value: approved}],"
+    " on_failure: {action: require_approval}}"
+)
+
+
+def test_a_require_approval_eval_parks_the_run_until_a_reviewer_approves(world: World) -> None:
+    driver, run, _secret = _start(world, [_answer("19.99 EUR")], _spec(world, REVIEW))
+    driver.run_until_quiet()
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.AWAITING_APPROVAL
+    assert world.hooks.requests == []
+
+    approved = approve_run(driver.deps, run.org_id, run.run_id, "dana@acme")
+    driver.run_until_quiet()
+
+    assert approved.status == RunStatus.PASSED
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.DELIVERED
+    assert len(world.hooks.requests) == 1
+    with pytest.raises(ConflictError):
+        reject_run(driver.deps, run.org_id, run.run_id, "dana@acme")
+
+
+def test_a_rejected_review_blocks_the_run_and_alerts_the_owner(world: World) -> None:
+    driver, run, _secret = _start(world, [_answer("19.99 EUR")], _spec(world, REVIEW))
+    driver.run_until_quiet()
+
+    reject_run(driver.deps, run.org_id, run.run_id, "dana@acme", "wrong currency")
+    driver.run_until_quiet()
+
+    final = driver.deps.runs.get_run(run.run_id)
+    assert final.status == RunStatus.BLOCKED
+    assert final.error and final.error.message == "rejected by dana@acme: wrong currency"
+    assert world.hooks.requests == []
+    assert len(world.alerts.requests) == 1
+    with pytest.raises(NotFoundError):
+        approve_run(driver.deps, "another-org", run.run_id, "mallory")

@@ -1,0 +1,95 @@
+"""Benchmark of the eval engine, in process (no stack needed).
+
+Run: ``python -m benchmarks.evals``. Prints, measured in one run: the time to evaluate a
+10-assertion programmatic list on a 4 KB JSON output, and that time divided by the time of one
+``json.loads`` of the same output (the unit of "how much work is it to look at this output
+once"). A second line adds ``not-contains-pii`` and ``not-contains-secret``, the safety checks
+most agents carry.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from shared.domain.spec import EvalSpec
+from shared.evals.gate import evaluate
+
+OUTPUT_BYTES = 4096
+PROGRAMMATIC: list[dict[str, Any]] = [
+    {
+        "type": "is-json",
+        "value": {
+            "type": "object",
+            "required": ["competitor", "prices"],
+            "properties": {"prices": {"type": "array", "items": {"type": "object"}}},
+        },
+    },
+    {"type": "contains", "value": "EUR"},
+    {"type": "icontains", "value": "competitor1.com"},
+    {"type": "contains-any", "value": "EUR, USD, GBP"},
+    {"type": "icontains-all", "value": ["sku", "price", "currency"]},
+    {"type": "not-icontains", "value": "as an AI"},
+    {"type": "regex", "value": r"\"price\": \d+\.\d{2}"},
+    {"type": "starts-with", "value": "{"},
+    {"type": "word-count", "value": {"min": 50, "max": 2000}},
+    {"type": "not-is-refusal"},
+]
+SAFETY: list[dict[str, Any]] = [{"type": "not-contains-pii"}, {"type": "not-contains-secret"}]
+
+
+def sample_output(size: int = OUTPUT_BYTES) -> str:
+    """A price report as an agent writes it, padded to exactly ``size`` bytes."""
+    prices = []
+    index = 0
+    while True:
+        prices.append(
+            {"sku": f"SKU-{index:05d}", "name": f"Widget model {index}", "price": 19.99 + index,
+             "currency": "EUR", "source": f"https://competitor1.com/p/{index}"}
+        )  # fmt: skip
+        text = json.dumps({"competitor": "competitor1.com", "prices": prices}, indent=1)
+        if len(text.encode()) > size:
+            prices.pop()
+            break
+        index += 1
+    report = {"competitor": "competitor1.com", "prices": prices, "note": ""}
+    base = len(json.dumps(report, indent=1).encode())
+    report["note"] = "x" * (size - base)
+    text = json.dumps(report, indent=1)
+    assert len(text.encode()) == size
+    return text
+
+
+def _median_seconds(action: Callable[[], object], repeat: int, number: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            action()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    """Measure and print."""
+    output = sample_output()
+    loads = _median_seconds(lambda: json.loads(output), repeat=15, number=2000)
+    for label, assertions in (
+        ("10 programmatic assertions", PROGRAMMATIC),
+        ("  + not-contains-pii, not-contains-secret", PROGRAMMATIC + SAFETY),
+    ):
+        spec = EvalSpec.model_validate({"name": "bench", "assert": assertions})
+        assert evaluate(spec, output).passed, evaluate(spec, output).reason
+        seconds = _median_seconds(partial(evaluate, spec, output), repeat=15, number=50)
+        print(
+            f"{label:<44} on {OUTPUT_BYTES} B: {seconds * 1e6:9.1f} µs"
+            f" = {seconds / loads:7.1f} x json.loads ({loads * 1e6:.1f} µs)"
+        )
+
+
+if __name__ == "__main__":
+    main()

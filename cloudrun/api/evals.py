@@ -1,0 +1,66 @@
+"""A run's eval verdicts, and the human review of runs parked for approval.
+
+- ``GET /v1/runs/{id}/evals``: every eval verdict of the run, by gate (``pre_flight`` from the
+  ``run.approved``/``run.rejected`` event, ``post_generation`` from ``run.passed``,
+  ``run.blocked`` or ``run.awaiting_approval``), each with its per-assertion detail.
+- ``POST /v1/runs/{id}/approve`` and ``/reject`` (body ``{"note": "..."}``, optional): move an
+  ``awaiting_approval`` run on; the reviewer recorded is the calling API key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, Response, g, jsonify
+
+from cloudrun.api.context import caller_org_id, dependencies
+from cloudrun.api.wire import parse_body
+from shared.domain.base import Model
+from shared.pipeline.approvals import approve_run, reject_run
+
+bp = Blueprint("evals", __name__)
+
+_GATE_EVENTS = {
+    "run.approved": "pre_flight",
+    "run.rejected": "pre_flight",
+    "run.passed": "post_generation",
+    "run.blocked": "post_generation",
+    "run.awaiting_approval": "post_generation",
+}
+
+
+class ReviewRequest(Model):
+    """Body of approve/reject: an optional note for the event log."""
+
+    note: str = ""
+
+
+@bp.get("/runs/<run_id>/evals")
+def list_evals(run_id: str) -> Response:
+    """The run's eval verdicts, oldest gate first: ``{"run_id", "status", "evals": [...]}``."""
+    deps = dependencies()
+    run = deps.runs.get_run(run_id, caller_org_id())
+    verdicts: list[dict[str, Any]] = []
+    for event in deps.runs.list_events(run_id, limit=1000):
+        gate = _GATE_EVENTS.get(event.type)
+        if gate:
+            verdicts += [{**v, "gate": gate, "at": event.at} for v in event.data.get("evals", [])]
+    return jsonify({"run_id": run_id, "status": run.status, "evals": verdicts})
+
+
+def _reviewer() -> str:
+    return f"api_key:{cast(str, g.api_key_id)}"
+
+
+@bp.post("/runs/<run_id>/approve")
+def approve(run_id: str) -> Response:
+    """Approve a parked run: 200 with the run (now ``passed``, on its way to delivery)."""
+    body = parse_body(ReviewRequest)
+    return jsonify(approve_run(dependencies(), caller_org_id(), run_id, _reviewer(), body.note))
+
+
+@bp.post("/runs/<run_id>/reject")
+def reject(run_id: str) -> Response:
+    """Reject a parked run: 200 with the run (now ``blocked``; the owner is alerted)."""
+    body = parse_body(ReviewRequest)
+    return jsonify(reject_run(dependencies(), caller_org_id(), run_id, _reviewer(), body.note))
