@@ -23,6 +23,8 @@ def _fresh_now() -> None:
     # a module-level time goes stale when the suite runs longer than the 5-minute tolerance.
     global NOW
     NOW = datetime.now(UTC).replace(microsecond=0)
+
+
 BODY = b'{"id": "evt_1", "event_id": "Ev1", "n": 1}'
 
 
