@@ -12,8 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from shared.adapters.in_memory_audit_log import InMemoryAuditLog
+from shared.adapters.in_memory_credential_store import InMemoryCredentialStore
+from shared.adapters.in_memory_eval_result_store import InMemoryEvalResultStore
 from shared.ports.agent_store import AgentStore
+from shared.ports.audit_log import AuditLog
 from shared.ports.blob_store import BlobStore
+from shared.ports.credential_store import CredentialStore
+from shared.ports.eval_result_store import EvalResultStore
 from shared.ports.event_publisher import EventPublisher
 from shared.ports.idempotency_store import IdempotencyStore
 from shared.ports.identity_store import IdentityStore
@@ -49,6 +55,12 @@ class Dependencies:
         idempotency: Idempotency keys and webhook and event receipts.
         scheduler: Cloud Scheduler jobs of cron agents.
         clock: Returns the current UTC time.
+        eval_results: Eval verdicts of runs. Defaults to the in-memory twin, so tests that
+            build their own dependencies need not name it; :func:`build_dependencies` gives
+            Firestore's.
+        credentials: Credential metadata and grants (values are in ``secrets``); in-memory
+            twin by default, as ``eval_results``.
+        audit: The integration proxy's audit log; in-memory twin by default.
     """
 
     settings: Settings
@@ -64,6 +76,9 @@ class Dependencies:
     idempotency: IdempotencyStore
     scheduler: JobScheduler
     clock: Callable[[], datetime] = field(default=utc_now)
+    eval_results: EvalResultStore = field(default_factory=InMemoryEvalResultStore)
+    credentials: CredentialStore = field(default_factory=InMemoryCredentialStore)
+    audit: AuditLog = field(default_factory=InMemoryAuditLog)
 
 
 def build_dependencies(settings: Settings) -> Dependencies:
@@ -72,6 +87,9 @@ def build_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.cloud_scheduler import CloudScheduler
     from shared.adapters.cloud_tasks_queue import CloudTasksQueue
     from shared.adapters.firestore_agent_store import FirestoreAgentStore
+    from shared.adapters.firestore_audit_log import FirestoreAuditLog
+    from shared.adapters.firestore_credential_store import FirestoreCredentialStore
+    from shared.adapters.firestore_eval_result_store import FirestoreEvalResultStore
     from shared.adapters.firestore_idempotency_store import FirestoreIdempotencyStore
     from shared.adapters.firestore_identity_store import FirestoreIdentityStore
     from shared.adapters.firestore_run_store import FirestoreRunStore
@@ -96,6 +114,9 @@ def build_dependencies(settings: Settings) -> Dependencies:
         triggers=FirestoreTriggerStore(database),
         idempotency=FirestoreIdempotencyStore(database),
         scheduler=CloudScheduler(settings),
+        eval_results=FirestoreEvalResultStore(database),
+        credentials=FirestoreCredentialStore(database),
+        audit=FirestoreAuditLog(database),
     )
 
 

@@ -137,6 +137,14 @@ def tool_queue_name(tool_name: str) -> str:
 
 TOOL_QUEUES: Final = (
     Queue(tool_queue_name("http_fetch"), max_dispatches_per_second=5, max_concurrent_dispatches=10),
+    Queue(
+        tool_queue_name("http_request"), max_dispatches_per_second=5, max_concurrent_dispatches=10
+    ),
+    Queue(tool_queue_name("gcs_write"), max_dispatches_per_second=10, max_concurrent_dispatches=10),
+    # Slack allows about one message per second per channel.
+    Queue(tool_queue_name("slack_post"), max_dispatches_per_second=1, max_concurrent_dispatches=2),
+    # Every user-defined HTTP tool of every agent (their names are the users').
+    Queue(tool_queue_name("user_http"), max_dispatches_per_second=5, max_concurrent_dispatches=10),
 )
 
 QUEUES: Final = (MODEL_STEPS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, *TOOL_QUEUES)
@@ -212,6 +220,11 @@ def webhook_signing_secret_id(org_id: str) -> str:
 def webhook_trigger_secret_id(trigger_id: str) -> str:
     """Secret id of a webhook trigger's signing keys (the current one and those in grace)."""
     return f"trigger-{trigger_id}-signing"
+
+
+def credential_secret_id(credential_id: str) -> str:
+    """Secret id of an integration credential's value(s) (JSON; only the executor reads it)."""
+    return f"credential-{credential_id}"
 
 
 # --- Cloud Scheduler -----------------------------------------------------------------------

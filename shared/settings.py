@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         egress_allowed_networks: CIDR blocks that agent tools and deliveries may reach although
             they are not public (JSON list, e.g. ``["127.0.0.0/8"]`` for the local demo only).
             Empty in production: only global addresses are reachable.
+        slack_api_base_url: Base URL of Slack's Web API for the ``slack_post`` tool; tests point
+            it at a local Slack stand-in.
         log_level: Python logging level name.
     """
 
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     api_url: str | None = None
     tasks_invoker_email: str | None = None
     egress_allowed_networks: tuple[str, ...] = ()
+    slack_api_base_url: str = "https://slack.com/api"
     log_level: str = "INFO"
 
     @property

@@ -15,14 +15,24 @@ POST     /v1/agents/{id}/deactivate      :mod:`cloudrun.api.agents` (and ``/acti
 POST     /v1/agents/{id}/trigger/        :mod:`cloudrun.api.agents` (webhook secret rotation)
          rotate-secret
 POST     /v1/agents/{id}/runs            :mod:`cloudrun.api.runs` (202; ``Idempotency-Key``)
+GET      /v1/agents/{id}/eval-stats      :mod:`cloudrun.api.evals` (``?window=1h|24h|7d``)
 GET      /v1/runs                        :mod:`cloudrun.api.runs` (paginated)
-GET      /v1/runs/{id}                   :mod:`cloudrun.api.runs`
+GET      /v1/runs/{id}                   :mod:`cloudrun.api.runs` (``?wait=<s>``, ≤ 60)
+POST     /v1/runs/{id}/cancel            :mod:`cloudrun.api.runs` (409 once ended)
 GET      /v1/runs/{id}/events            :mod:`cloudrun.api.events` (SSE)
 GET      /v1/runs/{id}/trace             :mod:`cloudrun.api.trace`
 GET      /v1/runs/{id}/evals             :mod:`cloudrun.api.evals` (verdicts by gate)
 POST     /v1/runs/{id}/approve           :mod:`cloudrun.api.evals` (and ``/reject``)
 POST     /v1/hooks/{trigger_id}          :mod:`cloudrun.api.hooks` (no key: a signature)
+POST     /v1/keys                        :mod:`cloudrun.api.keys` (201; ``admin`` scope)
+GET      /v1/keys                        :mod:`cloudrun.api.keys`
+POST     /v1/keys/{id}/revoke            :mod:`cloudrun.api.keys` (and ``/rotate``)
+POST     /v1/credentials                 :mod:`cloudrun.api.credentials` (201; ``admin``)
+GET      /v1/credentials                 :mod:`cloudrun.api.credentials` (and ``/{id}``)
+DELETE   /v1/credentials/{id}            :mod:`cloudrun.api.credentials` (revoke)
+POST     /v1/credentials/{id}/grants     :mod:`cloudrun.api.credentials` (grant to an agent)
 GET      /healthz                        :mod:`cloudrun.api.health` (no key)
+GET      /openapi.json                   :mod:`cloudrun.api.openapi` (no key; and ``/docs``)
 =======  ==============================  ===========================================
 
 Errors are ``application/problem+json`` (:mod:`cloudrun.api.problems`).
@@ -35,7 +45,18 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from cloudrun.api import agents, evals, events, health, hooks, runs, trace
+from cloudrun.api import (
+    agents,
+    credentials,
+    evals,
+    events,
+    health,
+    hooks,
+    keys,
+    openapi,
+    runs,
+    trace,
+)
 from cloudrun.api.auth import require_api_key
 from cloudrun.api.context import EXTENSION_KEY, ApiContext
 from cloudrun.api.problems import register_error_handlers
@@ -52,6 +73,11 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     # Below Cloud Run's default request timeout (300 s), so the stream ends with its own error
     # event rather than being cut.
     "SSE_MAX_DURATION_S": 290.0,
+    # Per API key and per instance (shared/auth/rate_limit.py says why not global).
+    "RATE_LIMIT_PER_S": 20.0,
+    "RATE_LIMIT_BURST": 100,
+    # How often ``GET /v1/runs/{id}?wait=`` reads the run while it waits for its end.
+    "RUN_WAIT_POLL_INTERVAL_S": 0.5,
 }
 
 
@@ -80,9 +106,10 @@ def create_app(deps: Dependencies | None = None, config: Mapping[str, Any] | Non
 
     v1 = Blueprint("v1", __name__, url_prefix="/v1")
     v1.before_request(require_api_key)
-    for blueprint in (agents.bp, runs.bp, events.bp, trace.bp, evals.bp):
+    for blueprint in (agents.bp, runs.bp, events.bp, trace.bp, evals.bp, keys.bp, credentials.bp):
         v1.register_blueprint(blueprint)
     app.register_blueprint(v1)
     app.register_blueprint(hooks.bp)  # outside v1: senders sign instead of sending a key
     app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)  # /openapi.json and /docs, no key
     return app

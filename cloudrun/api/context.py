@@ -8,6 +8,7 @@ from typing import cast
 from flask import current_app, g
 
 from shared.auth.authenticator import ApiKeyAuthenticator
+from shared.auth.rate_limit import TokenBucketLimiter
 from shared.composition import Dependencies, get_dependencies
 
 EXTENSION_KEY = "switchyard"
@@ -33,7 +34,14 @@ class ApiContext:
     @cached_property
     def authenticator(self) -> ApiKeyAuthenticator:
         """The key authenticator; it caches the pepper for the life of the process."""
-        return ApiKeyAuthenticator(self.deps.identities, self.deps.secrets)
+        return ApiKeyAuthenticator(self.deps.identities, self.deps.secrets, clock=self.deps.clock)
+
+    @cached_property
+    def limiter(self) -> TokenBucketLimiter:
+        """The per-key request limit of this instance (``RATE_LIMIT_PER_S``, ``RATE_LIMIT_BURST``
+        in the app's config; see :mod:`shared.auth.rate_limit` for why per instance)."""
+        config = current_app.config
+        return TokenBucketLimiter(config["RATE_LIMIT_PER_S"], config["RATE_LIMIT_BURST"])
 
 
 def api_context() -> ApiContext:

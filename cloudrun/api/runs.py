@@ -1,4 +1,4 @@
-"""Runs: start one manually, read one, list them.
+"""Runs: start one manually, read one (optionally waiting for its end), list them, cancel one.
 
 ``POST /v1/agents/{id}/runs`` answers 202: the run is accepted and queued on ``run-requested``;
 the pipeline carries on asynchronously (follow ``GET /v1/runs/{id}/events``).
@@ -10,27 +10,41 @@ and body gets the first response again (with ``Idempotent-Replayed: true``) and 
 same key with another body is 422 ``idempotency_key_reused``; a retry while the first request
 is still being processed is 409 ``idempotency_key_in_flight``. A failed first request frees
 the key.
+
+``GET /v1/runs/{id}?wait=<seconds>`` (0 to 60, default 0) holds the request until the run is
+terminal or the wait passes, then answers with the run as it is (check ``status``): the run
+store is read (:mod:`shared.pipeline.waiting`) every ``RUN_WAIT_POLL_INTERVAL_S`` (0.5 s by
+default), so an ending is seen at most that late. Each wait holds one of the instance's request
+threads.
+
+``POST /v1/runs/{id}/cancel`` cancels a run that has not ended (see
+:mod:`shared.pipeline.cancellation`): 200 with the run, also when it was cancelled already; 409
+``run_already_terminal`` when it ended otherwise.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from pydantic import Field
 
 from cloudrun.api.context import caller_org_id, dependencies
 from cloudrun.api.wire import invalid_parameter, page_args, parse_body
 from shared.domain.base import Model
 from shared.domain.runs import RunStatus
+from shared.pipeline.cancellation import cancel_run
 from shared.pipeline.trigger import request_run
+from shared.pipeline.waiting import wait_for_end
 from shared.triggers.idempotency import request_run_once
 
 bp = Blueprint("runs", __name__)
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 _KEY = re.compile(r"[\x20-\x7e]{1,255}")
+MAX_WAIT_S = 60.0
 
 
 class RunRequest(Model):
@@ -93,10 +107,35 @@ def trigger_run(agent_id: str) -> tuple[Response, int, dict[str, str]]:
     return jsonify(outcome.body), outcome.status, headers
 
 
+def _wait_arg() -> float:
+    """The ``wait`` query parameter: seconds, 0 to ``MAX_WAIT_S``; 0 when absent.
+
+    Raises:
+        InvalidRequestError: Code ``invalid_parameter``: not a number in range.
+    """
+    raw = request.args.get("wait", "0")
+    try:
+        wait_s = float(raw)
+    except ValueError:
+        wait_s = math.nan
+    if not 0 <= wait_s <= MAX_WAIT_S:  # also refuses nan
+        raise invalid_parameter("wait", f"must be a number of seconds from 0 to {MAX_WAIT_S:g}")
+    return wait_s
+
+
 @bp.get("/runs/<run_id>")
 def get_run(run_id: str) -> Response:
-    """The run."""
-    return jsonify(dependencies().runs.get_run(run_id, caller_org_id()))
+    """The run; with ``?wait=<seconds>``, once it is terminal or the wait has passed."""
+    wait_s = _wait_arg()
+    interval = float(current_app.config.get("RUN_WAIT_POLL_INTERVAL_S", 0.5))
+    return jsonify(wait_for_end(dependencies().runs, run_id, caller_org_id(), wait_s, interval))
+
+
+@bp.post("/runs/<run_id>/cancel")
+def cancel(run_id: str) -> Response:
+    """Cancel the run: 200 with it, ``cancelled`` (idempotent); 409 when it has ended."""
+    cancelled_by = f"api_key:{getattr(g, 'api_key_id', None) or 'unknown'}"
+    return jsonify(cancel_run(dependencies(), caller_org_id(), run_id, cancelled_by))
 
 
 @bp.get("/runs")

@@ -10,13 +10,17 @@ The key's public id is the document id, so authenticating a request is one docum
 
 from __future__ import annotations
 
-from google.api_core.exceptions import AlreadyExists
+from datetime import datetime
+from typing import Any
+
+from google.api_core.exceptions import AlreadyExists, NotFound
 from google.cloud import firestore
 
 from shared.adapters.firestore_support import DocumentCodec, firestore_errors, snapshot_data
-from shared.adapters.records import api_key_exists, org_not_found
+from shared.adapters.records import api_key_exists, api_key_not_found, org_not_found
 from shared.adapters.store_support import check_document_id, is_document_id, new_id, utc_now
 from shared.domain.agents import ApiKey, Org
+from shared.errors import NotFoundError
 from shared.ports.identity_store import IdentityStore
 from shared.resources import API_KEYS, ORGS
 
@@ -80,3 +84,46 @@ class FirestoreIdentityStore(IdentityStore):
             return None
         snapshot = self._api_keys.document(key_id).get()
         return _API_KEY.decode(snapshot_data(snapshot)) if snapshot.exists else None
+
+    @firestore_errors()
+    def list_api_keys(self, org_id: str) -> tuple[ApiKey, ...]:
+        """See :meth:`IdentityStore.list_api_keys` (a single-field equality query)."""
+        query = self._api_keys.where(filter=firestore.FieldFilter("org_id", "==", org_id))
+        keys = [_API_KEY.decode(snapshot_data(snapshot)) for snapshot in query.stream()]
+        return tuple(sorted(keys, key=lambda key: (key.created_at, key.key_id)))
+
+    def _update(self, key_id: str, changes: dict[str, Any]) -> None:
+        # update() touches only the named fields and fails on a missing document, so a
+        # last-used write can never undo a concurrent revocation.
+        if not is_document_id(key_id):
+            raise api_key_not_found(key_id)
+        try:
+            self._api_keys.document(key_id).update(changes)
+        except NotFound:
+            raise api_key_not_found(key_id) from None
+
+    @firestore_errors()
+    def revoke_api_key(self, key_id: str, revoked_at: datetime) -> None:
+        """See :meth:`IdentityStore.revoke_api_key`.
+
+        Raises:
+            NotFoundError: Code ``api_key_not_found``.
+        """
+        self._update(key_id, {"revoked": True, "revoked_at": revoked_at})
+
+    @firestore_errors()
+    def expire_api_key(self, key_id: str, expires_at: datetime, rotated_to: str) -> None:
+        """See :meth:`IdentityStore.expire_api_key`.
+
+        Raises:
+            NotFoundError: Code ``api_key_not_found``.
+        """
+        self._update(key_id, {"expires_at": expires_at, "rotated_to": rotated_to})
+
+    @firestore_errors()
+    def record_api_key_use(self, key_id: str, used_at: datetime) -> None:
+        """See :meth:`IdentityStore.record_api_key_use`."""
+        try:
+            self._update(key_id, {"last_used_at": used_at})
+        except NotFoundError:
+            return

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
-from shared.adapters.records import api_key_exists, org_not_found
+from shared.adapters.records import api_key_exists, api_key_not_found, org_not_found
 from shared.adapters.store_support import check_document_id, new_id, utc_now
 from shared.domain.agents import ApiKey, Org
 from shared.ports.identity_store import IdentityStore
@@ -54,3 +55,39 @@ class InMemoryIdentityStore(IdentityStore):
         """See :meth:`IdentityStore.find_api_key`."""
         with self._lock:
             return self._api_keys.get(key_id)
+
+    def list_api_keys(self, org_id: str) -> tuple[ApiKey, ...]:
+        """See :meth:`IdentityStore.list_api_keys`."""
+        with self._lock:
+            keys = [key for key in self._api_keys.values() if key.org_id == org_id]
+        return tuple(sorted(keys, key=lambda key: (key.created_at, key.key_id)))
+
+    def _update(self, key_id: str, changes: dict[str, object], *, must_exist: bool) -> None:
+        with self._lock:
+            key = self._api_keys.get(key_id)
+            if key is None:
+                if must_exist:
+                    raise api_key_not_found(key_id)
+                return
+            self._api_keys[key_id] = key.model_copy(update=changes)
+
+    def revoke_api_key(self, key_id: str, revoked_at: datetime) -> None:
+        """See :meth:`IdentityStore.revoke_api_key`.
+
+        Raises:
+            NotFoundError: Code ``api_key_not_found``.
+        """
+        self._update(key_id, {"revoked": True, "revoked_at": revoked_at}, must_exist=True)
+
+    def expire_api_key(self, key_id: str, expires_at: datetime, rotated_to: str) -> None:
+        """See :meth:`IdentityStore.expire_api_key`.
+
+        Raises:
+            NotFoundError: Code ``api_key_not_found``.
+        """
+        changes = {"expires_at": expires_at, "rotated_to": rotated_to}
+        self._update(key_id, changes, must_exist=True)
+
+    def record_api_key_use(self, key_id: str, used_at: datetime) -> None:
+        """See :meth:`IdentityStore.record_api_key_use`."""
+        self._update(key_id, {"last_used_at": used_at}, must_exist=False)

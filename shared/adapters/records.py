@@ -75,6 +75,11 @@ def api_key_exists(key_id: str) -> ConflictError:
     return ConflictError("api_key_exists", f"an API key {key_id} exists")
 
 
+def api_key_not_found(key_id: str) -> NotFoundError:
+    """The error for an API key record that does not exist."""
+    return NotFoundError("api_key_not_found", f"API key {key_id} not found")
+
+
 def first_event(run: Run) -> RunChange:
     """A new run as stored: its log starts with ``run.<status>`` (``run.requested``).
 

@@ -52,7 +52,8 @@ def create_org_with_key(deps: Dependencies, name: str) -> tuple[Org, str]:
         name: Display name of the organisation.
 
     Returns:
-        ``(org, api_key)``, the key as ``sy_live_<key_id>_<secret>``.
+        ``(org, api_key)``, the key as ``sy_live_<key_id>_<secret><checksum>`` with the
+        ``admin`` scope.
 
     Raises:
         ConflictError: The minted key id exists already (64 random bits: practically never).
@@ -67,6 +68,8 @@ def create_org_with_key(deps: Dependencies, name: str) -> tuple[Org, str]:
             org_id=org.org_id,
             secret_hash=minted.secret_hash,
             created_at=deps.clock(),
+            name="bootstrap",
+            scopes=("admin",),
         )
     )
     deps.secrets.put(resources.webhook_signing_secret_id(org.org_id), new_webhook_secret().encode())

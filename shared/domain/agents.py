@@ -32,6 +32,12 @@ class Org(Model):
     created_at: datetime
 
 
+Scope = Literal[
+    "agents:read", "agents:write", "runs:read", "runs:write", "credentials:write", "admin"
+]
+"""What an API key may do; ``admin`` may do everything (``shared.auth.scopes``)."""
+
+
 class ApiKey(Model):
     """The stored half of an API key: never the key itself.
 
@@ -41,6 +47,13 @@ class ApiKey(Model):
         secret_hash: Hex HMAC-SHA256 of the key's secret with the platform pepper.
         created_at: When it was made (UTC).
         revoked: True once revoked.
+        name: The owner's label for the key ("ci", "laptop").
+        mode: ``live`` or ``test``: the key's prefix (``sy_live_`` / ``sy_test_``).
+        scopes: What the key may do; none by default.
+        expires_at: When the key stops working (UTC), or None for never.
+        revoked_at: When it was revoked (UTC).
+        rotated_to: The key id of the key that replaced this one by rotation.
+        last_used_at: When it last authenticated a request, to within a minute (UTC).
     """
 
     schema_version: Literal[1] = 1
@@ -49,6 +62,13 @@ class ApiKey(Model):
     secret_hash: str
     created_at: datetime
     revoked: bool = False
+    name: str = ""
+    mode: Literal["live", "test"] = "live"
+    scopes: tuple[Scope, ...] = ()
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    rotated_to: str | None = None
+    last_used_at: datetime | None = None
 
 
 class Agent(Model):
@@ -75,7 +95,15 @@ class Agent(Model):
 
 
 class AgentVersion(Model):
-    """An immutable spec version of an agent."""
+    """An immutable spec version of an agent.
+
+    Attributes:
+        agent_id: The agent.
+        org_id: Owning organisation.
+        version: Version number, from 1.
+        spec: The spec as stored.
+        created_at: When the version was stored (UTC).
+    """
 
     schema_version: Literal[1] = 1
     agent_id: str

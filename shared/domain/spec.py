@@ -42,9 +42,10 @@ from pydantic import (
 )
 
 from shared.domain.base import Model
+from shared.domain.http_tools import HttpToolSpec
 from shared.errors import ValidationError
 
-KNOWN_TOOLS = ("http_fetch",)
+KNOWN_TOOLS = ("http_fetch", "http_request", "gcs_write", "slack_post")
 # Assertion types with promptfoo's meaning (``docs/evals.md``); each also takes the ``not-``
 # prefix. ``shared.evals.registry`` holds a checker for every one of them.
 KNOWN_ASSERTIONS = (
@@ -214,7 +215,55 @@ class HttpFetchConfig(Model):
     timeout_s: float = Field(default=10.0, gt=0, le=60)
 
 
-TOOL_CONFIGS: dict[str, type[Model]] = {"http_fetch": HttpFetchConfig}
+class HttpRequestConfig(Model):
+    """Configuration of the built-in ``http_request`` tool (any method, with a credential).
+
+    Attributes:
+        credentials: Ids of the credentials the model may name; each is usable only within its
+            grant to the agent (``POST /v1/credentials/{id}/grants``: hosts, methods, paths).
+        max_bytes: Largest response body returned to the model, in bytes.
+        timeout_s: Time limit of one request, in seconds.
+    """
+
+    credentials: tuple[str, ...] = Field(min_length=1)
+    max_bytes: int = Field(default=100_000, ge=1, le=500_000)
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+
+
+class GcsWriteConfig(Model):
+    """Configuration of the built-in ``gcs_write`` tool (an artifact in the agent's prefix).
+
+    Attributes:
+        max_bytes: Largest artifact, in bytes.
+        content_types: MIME types the model may write.
+    """
+
+    max_bytes: int = Field(default=1_000_000, ge=1, le=10_000_000)
+    content_types: tuple[str, ...] = ("text/plain", "text/markdown", "text/csv", "application/json")
+
+
+class SlackPostConfig(Model):
+    """Configuration of the built-in ``slack_post`` tool (Slack ``chat.postMessage``).
+
+    Attributes:
+        channel: The one channel it posts to; the spec's ``permissions.slack`` must hold
+            ``write:channels:<channel>``.
+        credential: Id of the bot token credential (granted for ``POST /api/chat.postMessage``
+            on ``slack.com``).
+        timeout_s: Time limit of one post, in seconds.
+    """
+
+    channel: str = Field(min_length=1)
+    credential: str = Field(min_length=1)
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+
+
+TOOL_CONFIGS: dict[str, type[Model]] = {
+    "http_fetch": HttpFetchConfig,
+    "http_request": HttpRequestConfig,
+    "gcs_write": GcsWriteConfig,
+    "slack_post": SlackPostConfig,
+}
 
 
 class ToolSpec(Model):
@@ -331,7 +380,12 @@ class FailureAction(StrEnum):
 
 
 class OnFailure(Model):
-    """Severity and action of a failed eval."""
+    """Severity and action of a failed eval.
+
+    Attributes:
+        severity: ``info``, ``warning`` or ``critical``.
+        action: What a failure does: block delivery, require approval, warn or log.
+    """
 
     severity: Literal["info", "warning", "critical"] = "critical"
     action: FailureAction = FailureAction.BLOCK_DELIVERY
@@ -374,14 +428,23 @@ class EvalSpec(Model):
 
 
 class WebhookDelivery(Model):
-    """POST the output, signed with the Standard Webhooks scheme, to ``url``."""
+    """POST the output, signed with the Standard Webhooks scheme, to ``url``.
+
+    Attributes:
+        type: Always ``webhook``.
+        url: Where the output is posted.
+    """
 
     type: Literal["webhook"]
     url: AnyHttpUrl
 
 
 class Alerts(Model):
-    """Where the owner hears about stopped runs; a log entry when nothing is set."""
+    """Where the owner hears about stopped runs; a log entry when nothing is set.
+
+    Attributes:
+        webhook_url: A URL that receives a signed alert for each stopped run.
+    """
 
     webhook_url: AnyHttpUrl | None = None
 
@@ -392,16 +455,35 @@ class Limits(Model):
     Attributes:
         max_steps: Model steps at most.
         timeout_s: Wall time from start of execution to answer, in seconds.
-        max_cost_usd: Spend cap of one run in USD, or None.
+        max_cost_usd: Spend cap of one run in USD, or None: no model step starts once the
+            run's steps cost this much (:mod:`shared.pipeline.budget`).
+        monthly_budget_usd: Spend cap of the agent's runs per calendar month (UTC) in USD, or
+            None: pre-flight rejects a run once the month's runs cost this much.
     """
 
     max_steps: int = Field(default=8, ge=1, le=100)
     timeout_s: float = Field(default=120.0, gt=0, le=3600)
     max_cost_usd: float | None = Field(default=None, gt=0)
+    monthly_budget_usd: float | None = Field(default=None, gt=0)
 
 
 class AgentSpec(Model):
-    """The whole spec of one agent version."""
+    """The whole spec of one agent version.
+
+    Attributes:
+        name: The agent's name, unique in the organisation (lowercase, digits and dashes).
+        description: A description for people.
+        system_prompt: The model's system instruction.
+        model: Which model, and its generation settings.
+        trigger: How runs start: manual, webhook, cron or event.
+        tools: The tools the model may call, each with its configuration.
+        http_tools: User-defined HTTP tools (:class:`shared.domain.http_tools.HttpToolSpec`).
+        permissions: Extra permissions by tool name.
+        evals: Gates on the run's input and output.
+        delivery: Where a passed run's output is sent.
+        alerts: Where stopped runs are reported.
+        limits: Policy stops of a run.
+    """
 
     schema_version: Literal[1] = 1
     name: str = Field(pattern=NAME_PATTERN)
@@ -410,6 +492,7 @@ class AgentSpec(Model):
     model: ModelConfig = ModelConfig()
     trigger: Trigger = ManualTrigger()
     tools: tuple[ToolSpec, ...] = ()
+    http_tools: tuple[HttpToolSpec, ...] = ()
     permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     evals: tuple[EvalSpec, ...] = ()
     delivery: tuple[WebhookDelivery, ...] = ()
@@ -419,17 +502,24 @@ class AgentSpec(Model):
     @model_validator(mode="after")
     def _unique_names(self) -> AgentSpec:
         for kind, names in (
-            ("tool", [t.name for t in self.tools]),
+            ("tool", [t.name for t in self.tools] + [t.name for t in self.http_tools]),
             ("eval", [e.name for e in self.evals]),
         ):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
                 raise ValueError(f"duplicate {kind} names: {', '.join(duplicates)}")
+        built_in = sorted(t.name for t in self.http_tools if t.name in TOOL_CONFIGS)
+        if built_in:
+            raise ValueError(f"http_tools cannot reuse built-in tool names: {', '.join(built_in)}")
         return self
 
     def tool(self, name: str) -> ToolSpec | None:
         """The agent's tool called ``name``, or None."""
         return next((tool for tool in self.tools if tool.name == name), None)
+
+    def http_tool(self, name: str) -> HttpToolSpec | None:
+        """The agent's user-defined HTTP tool called ``name``, or None."""
+        return next((tool for tool in self.http_tools if tool.name == name), None)
 
     def evals_at(self, stage: EvalStage) -> tuple[EvalSpec, ...]:
         """The evals that run at ``stage``."""

@@ -35,6 +35,9 @@ class EvalContext:
         grader_model: Model and settings of the grader; an assertion's ``provider`` replaces
             the model name.
         grader_timeout_s: Time limit of one grader call, in seconds.
+        grader_labels: Labels of every grader request besides ``switchyard_purpose``, such as
+            the run's agent and run id (Vertex AI reports usage by them; the model emulator
+            selects its script by them).
     """
 
     prompt: str | None = None
@@ -49,6 +52,7 @@ class EvalContext:
     grader: ModelClient | None = field(default=None, repr=False)
     grader_model: ModelConfig = field(default_factory=lambda: ModelConfig(temperature=0.0))
     grader_timeout_s: float = 60.0
+    grader_labels: dict[str, str] = field(default_factory=dict)
 
     def measured_cost_usd(self) -> float | None:
         """``cost_usd`` if given, else the price of ``usage`` for ``model``, else None."""

@@ -90,7 +90,7 @@ def _request(check: Check, messages: list[dict[str, str]]) -> ModelRequest:
         model=model,
         system_prompt=system,
         messages=tuple(turns),
-        labels={"switchyard_purpose": "eval_grader"},
+        labels={**context.grader_labels, "switchyard_purpose": "eval_grader"},
         timeout_s=context.grader_timeout_s,
     )
 

@@ -4,6 +4,8 @@ The output is written to Cloud Storage as an artifact, then each webhook target 
 Task on ``webhook-deliveries`` (the queue's retry config retries failures). Each target's outcome
 is stored on its own; whoever stores the last one finishes the run: ``delivered`` when every
 target accepted it, ``delivery_failed`` (and the owner alerted) otherwise, then ``run-finished``.
+Whoever moves it to ``delivered`` then runs its sampled ``continuous`` evals
+(:mod:`shared.pipeline.continuous`).
 Of two copies of a delivery task running at once, only the lease holder POSTs
 (:mod:`shared.pipeline.leases`).
 """
@@ -21,6 +23,7 @@ from shared.domain.spec import AgentSpec
 from shared.errors import NotFoundError, PolicyViolationError, TransientError
 from shared.pipeline import leases
 from shared.pipeline.announce import announce
+from shared.pipeline.continuous import evaluate_delivered
 from shared.pipeline.lifecycle import advance, load_spec
 from shared.pipeline.webhooks import TIMEOUT_S as WEBHOOK_TIMEOUT_S
 from shared.pipeline.webhooks import send_signed
@@ -75,8 +78,11 @@ def handle_run_passed(deps: Dependencies, run_id: str) -> Claim | None:
     spec = load_spec(deps, run)
     uri = _write_artifact(deps, run, spec)
     if not spec.delivery:
-        return advance(deps, run_id, RunStatus.DELIVERED, expected=_EXPECTED,
-                       topic=resources.RUN_FINISHED, artifact_uri=uri)  # fmt: skip
+        claim = advance(deps, run_id, RunStatus.DELIVERED, expected=_EXPECTED,
+                        topic=resources.RUN_FINISHED, artifact_uri=uri)  # fmt: skip
+        if claim.outcome != ClaimOutcome.SKIPPED:
+            evaluate_delivered(deps, claim.run, spec)
+        return claim
     for index in range(len(spec.delivery)):
         deps.tasks.enqueue(
             resources.WEBHOOK_DELIVERIES_QUEUE.name,
@@ -168,8 +174,10 @@ def _finish_if_complete(deps: Dependencies, run: Run, spec: AgentSpec) -> None:
     uri = artifact_uri(deps, run)
     failures = [f"{d.url}: {d.error}" for d in deliveries if not d.succeeded]
     if not failures:
-        advance(deps, run.run_id, RunStatus.DELIVERED, expected=_EXPECTED,
-                topic=resources.RUN_FINISHED, artifact_uri=uri)  # fmt: skip
+        claim = advance(deps, run.run_id, RunStatus.DELIVERED, expected=_EXPECTED,
+                        topic=resources.RUN_FINISHED, artifact_uri=uri)  # fmt: skip
+        if claim.outcome != ClaimOutcome.SKIPPED:
+            evaluate_delivered(deps, claim.run, spec)
         return
     reason = RunError(code="delivery_failed", message="; ".join(failures))
     claim = advance(deps, run.run_id, RunStatus.DELIVERY_FAILED, expected=_EXPECTED,

@@ -8,11 +8,18 @@ from shared.composition import Dependencies
 from shared.domain.runs import Run
 from shared.domain.spec import AgentSpec
 from shared.evals.context import EvalContext
+from shared.pipeline.conversation import label_value
 
 
 def input_text(run: Run) -> str:
     """The run's input as the text pre-flight evals check (JSON; non-ASCII kept, so PII shows)."""
     return json.dumps(run.input, ensure_ascii=False)
+
+
+def grader_labels(run: Run, spec: AgentSpec) -> dict[str, str]:
+    """Labels of the grader's requests: the agent's and run's, as on the agent's own requests,
+    so usage reports and the model emulator's scripts tell them apart by agent."""
+    return {"switchyard-agent": label_value(spec.name), "switchyard-run": label_value(run.run_id)}
 
 
 def eval_context(deps: Dependencies, run: Run, spec: AgentSpec) -> EvalContext:
@@ -34,4 +41,5 @@ def eval_context(deps: Dependencies, run: Run, spec: AgentSpec) -> EvalContext:
         finish_reason=steps[-1].finish_reason if steps else None,
         tool_calls=tuple(call for step in steps for call in step.function_calls),
         grader=deps.model,
+        grader_labels=grader_labels(run, spec),
     )

@@ -9,8 +9,9 @@ two copies of a task running at once only the lease holder acts (:mod:`shared.pi
     run-approved ─► start_execution ─► model step 0 ─┬─► tool call (0, i) … ─► fan-in ─► step 1 …
                                                      └─► final answer ─► generated, run-generated
 
-Policy stops: ``limits.max_steps``, ``limits.timeout_s`` (from ``started_at``), and a tool that
-still fails on its queue's last attempt. Each stops the run as ``failed`` with the reason.
+Policy stops: ``limits.max_steps``, ``limits.timeout_s`` (from ``started_at``),
+``limits.max_cost_usd`` (the steps taken so far, priced by :mod:`shared.pipeline.budget`), and a
+tool that still fails on its queue's last attempt. Each stops the run as ``failed`` with the reason.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from shared.domain.runs import Run, RunStatus
 from shared.domain.steps import ModelStep, ToolCallStatus
 from shared.errors import PermanentError, TransientError
 from shared.pipeline import leases
+from shared.pipeline.budget import run_cost_usd
 from shared.pipeline.conversation import build_request, model_timeout_s
 from shared.pipeline.lifecycle import advance, load_spec, stop_run
-from shared.pipeline.tool_calls import run_tool, store_result, tool_call_task_id
+from shared.pipeline.tool_calls import refuse_call, run_tool, tool_call_task_id
 from shared.pipeline.trace import write_trace
 from shared.ports.run_store import Claim, ClaimOutcome
-from shared.tools.registry import TOOLS, queue_of
+from shared.tools.registry import is_granted, queue_of, tool_config
 
 MODEL_STEP_PATH = "/tasks/model-step"
 TOOL_CALL_PATH = "/tasks/tool-call"
@@ -70,6 +72,11 @@ def _fail(deps: Dependencies, run: Run, code: str, message: str) -> None:
     )
 
 
+# A refused call goes back to the model as an error, so an honest model can correct a slip;
+# a model that keeps trying what it was not granted (a hijacked one) fails the run.
+MAX_REFUSED_CALLS = 3
+
+
 def _policy_stop(deps: Dependencies, run: Run, step: int) -> bool:
     spec = load_spec(deps, run)
     if step >= spec.limits.max_steps:
@@ -79,6 +86,20 @@ def _policy_stop(deps: Dependencies, run: Run, step: int) -> bool:
     elapsed = (deps.clock() - started).total_seconds()
     if elapsed > spec.limits.timeout_s:
         _fail(deps, run, "timeout", f"the run exceeded timeout_s={spec.limits.timeout_s:g}")
+        return True
+    cap = spec.limits.max_cost_usd
+    spent = run_cost_usd(deps, run, spec) if cap is not None else None
+    if cap is not None and spent is not None and spent >= cap:
+        _fail(deps, run, "max_cost_exceeded",
+              f"the run's steps cost {spent:.6f} USD, max_cost_usd={cap:g}")  # fmt: skip
+        return True
+    refused = [
+        r for r in deps.runs.list_tool_results(run.run_id) if r.status == ToolCallStatus.REFUSED
+    ]
+    if len(refused) >= MAX_REFUSED_CALLS:
+        reasons = "; ".join(f"{r.name}: {r.error}" for r in refused[:MAX_REFUSED_CALLS])
+        message = f"{len(refused)} tool calls were refused by the integration proxy ({reasons})"
+        _fail(deps, run, "tool_calls_refused", message)
         return True
     return False
 
@@ -148,9 +169,9 @@ def take_model_step(
         return
     spec = load_spec(deps, run)
     for call in step.function_calls:
-        if spec.tool(call.name) is None or call.name not in TOOLS:
-            store_result(deps, run, task.step, call.call_index, call.name, ToolCallStatus.REFUSED,
-                         error=f"tool {call.name!r} is not granted to this agent")  # fmt: skip
+        if not is_granted(spec, call.name):
+            refuse_call(deps, run, step, call.call_index,
+                        f"tool {call.name!r} is not granted to this agent")  # fmt: skip
             continue
         deps.tasks.enqueue(
             queue_of(call.name),
@@ -225,9 +246,8 @@ def _run_tool_once(
     deps: Dependencies, run: Run, step: ModelStep, call_index: int, attempt: int, max_attempts: int
 ) -> None:
     # Under the call's lease, so two copies of the task running at once call the tool once.
-    tool_spec = load_spec(deps, run).tool(step.function_calls[call_index].name)
-    assert tool_spec is not None  # take_model_step only enqueues granted tools
-    config = tool_spec.parsed_config()
+    # take_model_step only enqueues granted tools
+    config = tool_config(load_spec(deps, run), step.function_calls[call_index].name)
     key = leases.tool_call_key(step.step, call_index)
     limit_s = leases.tool_time_limit_s(config)
     last = leases.is_last_attempt(attempt, max_attempts)

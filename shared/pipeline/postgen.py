@@ -16,6 +16,7 @@ from shared.domain.runs import RunStatus
 from shared.domain.spec import EvalStage
 from shared.evals.gate import evaluate
 from shared.pipeline.eval_context import eval_context
+from shared.pipeline.eval_records import record_verdicts
 from shared.pipeline.lifecycle import advance, load_spec, stop_run
 from shared.ports.run_store import Claim
 
@@ -42,6 +43,8 @@ def handle_run_generated(deps: Dependencies, run_id: str) -> Claim | None:
     results = [
         evaluate(e, run.output or "", context) for e in spec.evals_at(EvalStage.POST_GENERATION)
     ]
+    if run.status in _EXPECTED:
+        record_verdicts(deps, run, results)
     verdicts = {"evals": [r.model_dump(mode="json") for r in results]}
     blocking = sorted(
         (r for r in results if r.blocks and not r.needs_approval),

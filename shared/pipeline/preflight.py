@@ -1,7 +1,9 @@
 """Pre-flight: the gate before any model call (DESIGN.md §1).
 
 Checks that the pinned version exists and its agent is active, that every tool is known and
-configured, and that the agent's ``pre_flight`` evals pass on the run's input (as JSON text).
+configured, that the agent's month-to-date spend is below ``limits.monthly_budget_usd``
+(:mod:`shared.pipeline.budget`), and that the agent's ``pre_flight`` evals pass on the run's input
+(as JSON text).
 Pass → ``approved`` and ``run-approved``; fail → ``rejected`` and ``run-stopped``.
 """
 
@@ -14,7 +16,9 @@ from shared.domain.spec import EvalStage
 from shared.errors import NotFoundError
 from shared.evals.context import EvalContext
 from shared.evals.gate import evaluate
-from shared.pipeline.eval_context import input_text
+from shared.pipeline.budget import month_to_date_usd
+from shared.pipeline.eval_context import grader_labels, input_text
+from shared.pipeline.eval_records import record_verdicts
 from shared.pipeline.lifecycle import advance, load_spec, stop_run
 from shared.ports.run_store import Claim
 from shared.tools.registry import TOOLS
@@ -58,8 +62,26 @@ def handle_run_requested(deps: Dependencies, run_id: str) -> Claim | None:
             deps, run_id, RunStatus.REJECTED, expected=_EXPECTED,
             code="tool_unavailable", message=f"unknown tools: {', '.join(unknown)}",
         )  # fmt: skip
-    context = EvalContext(prompt=input_text(run), model=spec.model.name, grader=deps.model)
+    budget = spec.limits.monthly_budget_usd
+    # Only a run still waiting decides on the budget: a redelivery that finds it approved must
+    # publish the approval again, whatever other runs spent since.
+    if budget is not None and run.status == RunStatus.REQUESTED:
+        spent = month_to_date_usd(deps, run.org_id, run.agent_id, exclude=run_id)
+        if spent >= budget:
+            return stop_run(
+                deps, run_id, RunStatus.REJECTED, expected=_EXPECTED,
+                code="monthly_budget_exceeded",
+                message=f"the agent spent {spent:.6f} USD this month of {budget:g} USD",
+            )  # fmt: skip
+    context = EvalContext(
+        prompt=input_text(run),
+        model=spec.model.name,
+        grader=deps.model,
+        grader_labels=grader_labels(run, spec),
+    )
     results = [evaluate(e, input_text(run), context) for e in spec.evals_at(EvalStage.PRE_FLIGHT)]
+    if run.status == RunStatus.REQUESTED:
+        record_verdicts(deps, run, results)
     verdicts = [r.model_dump(mode="json") for r in results]
     blocking = [r.name for r in results if r.blocks]
     if blocking:

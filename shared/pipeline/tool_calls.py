@@ -8,30 +8,25 @@ by policy, failed for good, or (on the queue's last attempt) failed after transi
 from __future__ import annotations
 
 import time
-from functools import lru_cache
-
-import httpx
 
 from shared.composition import Dependencies
 from shared.domain.base import Model
+from shared.domain.credentials import AuditEntry
 from shared.domain.runs import Run
 from shared.domain.steps import ModelStep, ToolCallResult, ToolCallStatus
 from shared.errors import PermanentError, PolicyViolationError, TransientError
+from shared.pipeline.lifecycle import load_spec
 from shared.pipeline.trace import write_trace
+from shared.proxy.gateway import ProxyCall
 from shared.tools.base import ToolContext
 from shared.tools.egress import parse_networks
-from shared.tools.registry import TOOLS
+from shared.tools.registry import tool_of
+from shared.tools.safe_http import pooled_client
 
 
 def tool_call_task_id(run_id: str, step: int, call_index: int) -> str:
     """Task id and idempotency key of one tool call."""
     return f"{run_id}-step-{step}-call-{call_index}"
-
-
-@lru_cache(maxsize=1)
-def _http_client() -> httpx.Client:
-    # One pooled client per process; every tool passes its own timeout.
-    return httpx.Client(follow_redirects=False)
 
 
 def store_result(
@@ -87,32 +82,99 @@ def run_tool(
         TransientError: The target failed and attempts remain; nothing is stored.
     """
     call = step.function_calls[call_index]
+    key = tool_call_task_id(run.run_id, step.step, call_index)
+    proxy = ProxyCall(
+        deps=deps,
+        run=run,
+        http=pooled_client(parse_networks(deps.settings.egress_allowed_networks)),
+        idempotency_key=key,
+    )
     context = ToolContext(
         config=config,
-        http=_http_client(),
-        idempotency_key=tool_call_task_id(run.run_id, step.step, call_index),
-        allowed_networks=parse_networks(deps.settings.egress_allowed_networks),
+        proxy=proxy,
+        idempotency_key=key,
+        settings=deps.settings,
+        permissions=load_spec(deps, run).permissions,
     )
     started = time.monotonic()
-    status, output, error = ToolCallStatus.SUCCEEDED, None, None
+    status, output, error, code = ToolCallStatus.SUCCEEDED, None, None, None
     try:
-        output = TOOLS[call.name].run(context, call.args)
+        output = proxy.redactor.value(tool_of(call.name).run(context, call.args))
     except PolicyViolationError as refused:
-        status, error = ToolCallStatus.REFUSED, refused.message
+        status, error, code = ToolCallStatus.REFUSED, refused.message, refused.code
     except PermanentError as failed:
-        status, error = ToolCallStatus.FAILED, failed.message
+        status, error, code = ToolCallStatus.FAILED, failed.message, failed.code
     except TransientError as failed:
         if max_attempts < 0 or attempt < max_attempts:
-            raise
+            audit_call(deps, run, step.step, call_index, call.name, proxy, "retrying",
+                       failed.code, time.monotonic() - started, attempt)  # fmt: skip
+            raise TransientError(failed.code, proxy.redactor.text(failed.message)) from None
         status, error = ToolCallStatus.FAILED, f"{failed.message} (after {attempt} attempts)"
+        code = failed.code
     latency_s = time.monotonic() - started
-    body = {"tool": call.name, "input": call.args, "status": status.value}
+    error = proxy.redactor.text(error) if error is not None else None
+    audit_call(deps, run, step.step, call_index, call.name, proxy, status.value, code, latency_s,
+               attempt)  # fmt: skip
+    body = {"tool": call.name, "input": proxy.redactor.value(call.args), "status": status.value}
     trace_uri = write_trace(
         deps,
         run,
         f"steps/{step.step:04d}/tool-{call_index:02d}",
-        {**body, "output": output, "error": error},
+        {**body, "output": output, "error": error, "targets": proxy.targets},
     )
     return store_result(deps, run, step.step, call_index, call.name, status, output=output,
                         error=error, latency_s=latency_s, attempts=attempt,
                         trace_uri=trace_uri)  # fmt: skip
+
+
+def refuse_call(
+    deps: Dependencies, run: Run, step: ModelStep, call_index: int, reason: str
+) -> ToolCallResult:
+    """Refuse a call of a tool the agent was not given: audit it, trace it, store it.
+
+    Args:
+        deps: Dependencies.
+        run: The run.
+        step: The step that asked for the call.
+        call_index: Which of its calls.
+        reason: Why, for the model, the trace and the audit log.
+
+    Returns:
+        The stored REFUSED result.
+    """
+    call = step.function_calls[call_index]
+    proxy = ProxyCall(deps=deps, run=run, http=pooled_client(()), idempotency_key="")
+    audit_call(deps, run, step.step, call_index, call.name, proxy, "refused", "tool_not_granted",
+               0.0, 1)  # fmt: skip
+    trace_uri = write_trace(
+        deps,
+        run,
+        f"steps/{step.step:04d}/tool-{call_index:02d}",
+        {"tool": call.name, "input": call.args, "status": "refused", "error": reason},
+    )
+    return store_result(deps, run, step.step, call_index, call.name, ToolCallStatus.REFUSED,
+                        error=reason, trace_uri=trace_uri)  # fmt: skip
+
+
+def audit_call(
+    deps: Dependencies,
+    run: Run,
+    step: int,
+    call_index: int,
+    tool: str,
+    proxy: ProxyCall,
+    result: str,
+    error_code: str | None,
+    duration_s: float,
+    attempt: int,
+) -> None:
+    """Append the call's audit entry (one per attempt; its id makes a duplicate task's copy one)."""
+    deps.audit.record(
+        AuditEntry(
+            audit_id=f"{tool_call_task_id(run.run_id, step, call_index)}-attempt-{attempt}",
+            org_id=run.org_id, agent_id=run.agent_id, run_id=run.run_id, step=step,
+            call_index=call_index, tool=tool, targets=tuple(proxy.targets),
+            credential_id=proxy.credential_id, result=result, error_code=error_code,
+            duration_s=round(duration_s, 6), created_at=deps.clock(),
+        )
+    )  # fmt: skip

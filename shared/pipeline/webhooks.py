@@ -19,6 +19,7 @@ from shared import resources
 from shared.composition import Dependencies
 from shared.errors import TransientError
 from shared.tools.egress import check_destination, parse_networks
+from shared.tools.safe_http import pooled_client
 
 TIMEOUT_S = 10.0
 
@@ -49,7 +50,8 @@ def send_signed(
         NotFoundError: The organisation has no signing secret.
         TransientError: Code ``webhook_unreachable`` (connection failure or timeout).
     """
-    check_destination(url, parse_networks(deps.settings.egress_allowed_networks))
+    networks = parse_networks(deps.settings.egress_allowed_networks)
+    check_destination(url, networks)  # refuses early, before the secret is read
     secret = deps.secrets.access(resources.webhook_signing_secret_id(org_id)).decode()
     body = json.dumps(payload, default=str, ensure_ascii=False)
     signature = Webhook(secret).sign(webhook_id, at, body)
@@ -61,7 +63,10 @@ def send_signed(
         "user-agent": "Switchyard-Webhooks/1",
     }
     try:
-        response = httpx.post(url, content=body.encode(), headers=headers, timeout=TIMEOUT_S)
+        # The proxy's client: the connection goes to the address the egress rules approved.
+        response = pooled_client(networks).post(
+            url, content=body.encode(), headers=headers, timeout=TIMEOUT_S
+        )
     except httpx.HTTPError as error:
         raise TransientError(
             "webhook_unreachable", f"POST to {httpx.URL(url).host} failed: {error}"

@@ -29,19 +29,18 @@ def _host_allowed(host: str, allowed_domains: tuple[str, ...]) -> bool:
 def http_fetch(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     """GET ``args["url"]`` within the tool's allow-list, size cap and time cap.
 
-    Redirects are not followed (each hop would need the same checks); the model sees the
-    status and ``location`` and may fetch that URL itself.
+    Redirects are followed (at most five) and every hop must be on the allow-list and pass
+    the egress check of :mod:`shared.tools.safe_http`.
 
     Args:
         context: The call's context; ``context.config`` is an :class:`HttpFetchConfig`.
         args: ``{"url": str}``.
 
     Returns:
-        ``{"status": int, "content_type": str, "body": str, "truncated": bool}`` plus
-        ``"location"`` for redirects.
+        ``{"status": int, "content_type": str, "body": str, "truncated": bool}``.
 
     Raises:
-        PermanentError: Code ``invalid_tool_arguments``.
+        PermanentError: Codes ``invalid_tool_arguments``, ``too_many_redirects``.
         PolicyViolationError: Codes ``domain_not_allowed``, ``egress_refused``.
         TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429, 5xx).
     """
@@ -50,32 +49,23 @@ def http_fetch(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     url = args.get("url")
     if not isinstance(url, str):
         raise PermanentError("invalid_tool_arguments", "http_fetch needs a string 'url'")
-    host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
-    if not _host_allowed(host, config.allowed_domains):
-        raise PolicyViolationError(
-            "domain_not_allowed", f"{host or url!r} is not in this agent's allowed_domains"
-        )
-    context.check_destination(url)
-    headers = {"Idempotency-Key": context.idempotency_key, "User-Agent": "Switchyard/http_fetch"}
-    try:
-        with context.http.stream("GET", url, headers=headers, timeout=config.timeout_s) as response:
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > config.max_bytes:
-                    break
-    except httpx.HTTPError as error:
-        raise TransientError("tool_target_unavailable", f"GET {host} failed: {error}") from None
-    if response.status_code == 429 or response.status_code >= 500:
+    headers = {"User-Agent": "Switchyard/http_fetch"}
+
+    def check_hop(hop: httpx.URL) -> None:
+        if not _host_allowed(hop.host, config.allowed_domains):
+            raise PolicyViolationError(
+                "domain_not_allowed", f"{hop.host!r} is not in this agent's allowed_domains"
+            )
+
+    fetched = context.proxy.send("GET", url, headers=headers, timeout_s=config.timeout_s,
+                                 max_bytes=config.max_bytes, check_hop=check_hop)  # fmt: skip
+    if fetched.status == 429 or fetched.status >= 500:
         raise TransientError(
-            "tool_target_unavailable", f"GET {host} answered {response.status_code}"
+            "tool_target_unavailable", f"GET {fetched.url} answered {fetched.status}"
         )
-    result: dict[str, Any] = {
-        "status": response.status_code,
-        "content_type": response.headers.get("content-type", ""),
-        "body": bytes(body[: config.max_bytes]).decode(response.encoding or "utf-8", "replace"),
-        "truncated": len(body) > config.max_bytes,
+    return {
+        "status": fetched.status,
+        "content_type": fetched.headers.get("content-type", ""),
+        "body": fetched.text(),
+        "truncated": fetched.truncated,
     }
-    if response.is_redirect:
-        result["location"] = response.headers.get("location", "")
-    return result

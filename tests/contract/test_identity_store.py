@@ -76,3 +76,54 @@ def test_a_key_id_that_cannot_be_a_document_id_is_refused(store: IdentityStore) 
         store.add_api_key(_key("a/b"))
 
     assert caught.value.code == "invalid_id"
+
+
+def test_an_organisations_keys_are_listed_oldest_first_and_only_its_own(
+    store: IdentityStore, namespace: str
+) -> None:
+    org = f"org{namespace}"
+    newer = _key(f"b{namespace}", org_id=org).model_copy(
+        update={"created_at": datetime(2026, 3, 2, tzinfo=UTC), "scopes": ("runs:read",)}
+    )
+    older = _key(f"a{namespace}", org_id=org)
+    for key in (newer, older, _key(f"c{namespace}", org_id=f"other{namespace}")):
+        store.add_api_key(key)
+
+    assert store.list_api_keys(org) == (older, newer)
+
+
+def test_revoking_expiring_and_recording_use_change_only_their_fields(
+    store: IdentityStore, namespace: str
+) -> None:
+    key = _key(f"key{namespace}").model_copy(update={"scopes": ("admin",), "name": "ci"})
+    store.add_api_key(key)
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+
+    store.record_api_key_use(key.key_id, at)
+    store.revoke_api_key(key.key_id, at + timedelta(seconds=1))
+    store.record_api_key_use(key.key_id, at + timedelta(seconds=2))  # cannot undo the revocation
+    store.expire_api_key(key.key_id, at + timedelta(days=1), "successor")
+
+    assert store.find_api_key(key.key_id) == key.model_copy(
+        update={
+            "revoked": True,
+            "revoked_at": at + timedelta(seconds=1),
+            "last_used_at": at + timedelta(seconds=2),
+            "expires_at": at + timedelta(days=1),
+            "rotated_to": "successor",
+        }
+    )
+
+
+def test_changing_a_missing_key_is_not_found_but_recording_its_use_is_ignored(
+    store: IdentityStore, namespace: str
+) -> None:
+    at = datetime(2026, 4, 1, tzinfo=UTC)
+
+    with pytest.raises(NotFoundError):
+        store.revoke_api_key(f"missing{namespace}", at)
+    with pytest.raises(NotFoundError):
+        store.expire_api_key(f"missing{namespace}", at, "x")
+    store.record_api_key_use(f"missing{namespace}", at)
+
+    assert store.find_api_key(f"missing{namespace}") is None

@@ -38,6 +38,7 @@ NOT_SET_ON_GOOGLE_CLOUD = {
     "scheduler_emulator_host": "local stack only",
     "vertex_base_url": "local stack only: Vertex AI itself when unset",
     "egress_allowed_networks": "empty in production: tools reach public addresses only",
+    "slack_api_base_url": "tests only: Slack's own API when unset",
     "api_url": "a client's setting: cloudbuild.yaml's smoke test takes it from the api_url output",
 }
 

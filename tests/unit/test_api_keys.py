@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 
 import pytest
@@ -12,10 +13,13 @@ from cloudrun.api import bootstrap
 from shared import resources
 from shared.adapters.in_memory_secret_store import InMemorySecretStore
 from shared.auth.api_keys import (
+    BASE62,
+    checksum,
     hash_secret,
     mint_api_key,
     new_pepper,
     parse_api_key,
+    parse_key,
     secret_matches,
 )
 from shared.auth.authenticator import ApiKeyAuthenticator
@@ -26,17 +30,26 @@ from shared.resources import webhook_signing_secret_id
 from tests.unit.api_harness import in_memory_dependencies
 
 PEPPER = b"pepper-for-tests"
-KEY_FORMAT = re.compile(r"^sy_live_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$")
+KEY_FORMAT = re.compile(r"^sy_live_[0-9a-f]{16}_[0-9A-Za-z]{38}$")
 
 
-def test_a_minted_key_has_the_documented_format_and_a_256_bit_secret() -> None:
+def test_a_minted_key_has_the_documented_format_and_over_160_bits_of_secret() -> None:
     minted = mint_api_key(PEPPER)
 
     assert KEY_FORMAT.match(minted.key)
     key_id, secret = parse_api_key(minted.key)
     assert key_id == minted.key_id
-    assert len(base64.urlsafe_b64decode(secret + "=")) * 8 == 256
+    assert len(secret) * math.log2(62) >= 160
+    assert set(secret) <= set(BASE62)
     assert minted.key not in repr(minted)
+    assert minted.key.endswith(checksum(minted.key[:-6]))
+
+
+def test_a_test_key_has_its_own_prefix() -> None:
+    minted = mint_api_key(PEPPER, "test")
+
+    assert minted.key.startswith("sy_test_")
+    assert parse_key(minted.key).mode == "test"
 
 
 def test_only_a_keyed_hash_of_the_secret_is_stored() -> None:
@@ -63,17 +76,22 @@ def test_the_secret_matches_only_its_own_hash_and_pepper() -> None:
     assert not secret_matches(secret, b"wrong", minted.secret_hash)
 
 
+_BODY = "sy_live_0123456789abcdef_" + "a" * 32
+
+
 @pytest.mark.parametrize(
     "key",
     [
         "",
         "sy_live_",
-        "sk_live_0123456789abcdef_" + "a" * 43,
-        "sy_live_0123456789ABCDEF_" + "a" * 43,  # key ids are lowercase hex
-        "sy_live_0123456789abcde_" + "a" * 43,  # 15 hex digits
+        "sk_live_0123456789abcdef_" + "a" * 38,
+        "sy_live_0123456789ABCDEF_" + "a" * 38,  # key ids are lowercase hex
+        "sy_live_0123456789abcde_" + "a" * 38,  # 15 hex digits
         "sy_live_0123456789abcdef_" + "a" * 26,  # under 160 bits
-        "sy_live_0123456789abcdef_" + "a" * 42 + "!",
-        "sy_live_0123456789abcdef_" + "a" * 43 + "\n",
+        "sy_live_0123456789abcdef_" + "a" * 37 + "!",
+        _BODY + checksum(_BODY) + "\n",
+        _BODY + "000000",  # a wrong checksum
+        "sy_prod_" + _BODY[8:] + checksum("sy_prod_" + _BODY[8:]),
     ],
 )
 def test_malformed_keys_are_refused(key: str) -> None:
@@ -139,7 +157,8 @@ def test_the_authenticator_refuses_unknown_wrong_and_revoked_keys() -> None:
     _, key = create_org_with_key(deps, "Acme")
     authenticator = ApiKeyAuthenticator(deps.identities, deps.secrets)
     key_id, secret = parse_api_key(key)
-    wrong_secret = f"sy_live_{key_id}_{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}"
+    body = f"sy_live_{key_id}_{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}"
+    wrong_secret = body + checksum(body)  # a valid checksum, so the store is asked
     unknown = mint_api_key(ensure_pepper(deps.secrets)).key
     revoked = mint_api_key(ensure_pepper(deps.secrets))
     record = deps.identities.find_api_key(key_id)

@@ -137,6 +137,16 @@ def test_the_assertion_provider_picks_the_grader_model() -> None:
     assert grader.requests[0].labels == {"switchyard_purpose": "eval_grader"}
 
 
+def test_the_grader_request_carries_the_runs_labels() -> None:
+    grader = Grader(['{"pass": true}'])
+    assertion = Assertion.model_validate({"type": "llm-rubric", "value": "ok"})
+    labels = {"switchyard-agent": "pricer", "switchyard-run": "r1"}
+
+    run_assertion(assertion, "4", EvalContext(grader=grader, grader_labels=labels))
+
+    assert grader.requests[0].labels == {**labels, "switchyard_purpose": "eval_grader"}
+
+
 def test_a_custom_rubric_prompt_replaces_the_default() -> None:
     grader = Grader(['{"pass": true}'])
 

@@ -29,6 +29,7 @@ from shared.domain.spec import load_agent_spec
 from shared.domain.steps import FunctionCall, ToolCallStatus
 from shared.errors import ConflictError, NotFoundError, TransientError
 from shared.pipeline.approvals import approve_run, reject_run
+from shared.pipeline.continuous import sampled
 from shared.pipeline.trigger import request_run
 from tests.unit.api_harness import in_memory_dependencies
 from tests.unit.pipeline_driver import PipelineDriver
@@ -355,3 +356,98 @@ def test_a_rejected_review_blocks_the_run_and_alerts_the_owner(world: World) -> 
     assert len(world.alerts.requests) == 1
     with pytest.raises(NotFoundError):
         approve_run(driver.deps, "another-org", run.run_id, "mallory")
+
+
+def test_each_gates_verdicts_are_stored_with_the_run_once(world: World) -> None:
+    evals = (
+        "{name: input_ok, stage: pre_flight, assert: [{type: contains, value: widget}]}, "
+        "{name: no_email, assert: [{type: not-regex, value: '@example\\.com'}]}"
+    )
+    driver, run, _secret = _start(
+        world, [_answer("mail bob@example.com")], _spec(world, evals), copies=2
+    )
+
+    driver.run_until_quiet()
+
+    stored = driver.deps.eval_results.list_run_results(run.run_id)
+    assert [(r.stage, r.name, r.passed) for r in stored] == [
+        ("pre_flight", "input_ok", True),
+        ("post_generation", "no_email", False),
+    ]
+    assert stored[1].assertions[0].type == "not-regex"
+    blocked = [e for e in driver.deps.runs.list_events(run.run_id) if e.type == "run.blocked"]
+    assert blocked[0].data["evals"][0]["name"] == "no_email"
+
+
+def test_a_sampled_continuous_eval_scores_the_delivered_output_once(world: World) -> None:
+    evals = (
+        "{name: has_price, stage: continuous, sample_rate: 1.0, "
+        "assert: [{type: contains, value: EUR}]}"
+    )
+    driver, run, _secret = _start(world, [_answer("19.99 EUR")], _spec(world, evals), copies=2)
+
+    driver.run_until_quiet()
+
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.DELIVERED
+    stored = driver.deps.eval_results.list_run_results(run.run_id)
+    assert [(r.stage, r.name, r.passed) for r in stored] == [("continuous", "has_price", True)]
+    evaluated = [e for e in driver.deps.runs.list_events(run.run_id) if e.type == "run.evaluated"]
+    assert len(evaluated) == 1 and evaluated[0].data["evals"][0]["name"] == "has_price"
+
+
+def test_a_continuous_eval_never_runs_on_a_run_outside_its_sample(world: World) -> None:
+    evals = (
+        "{name: has_price, stage: continuous, sample_rate: 0.000001, "
+        "assert: [{type: contains, value: EUR}]}"
+    )
+    driver, run, _secret = _start(world, [_answer("19.99 EUR")], _spec(world, evals))
+
+    driver.run_until_quiet()
+
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.DELIVERED
+    assert driver.deps.eval_results.list_run_results(run.run_id) == []
+
+
+def test_sampling_is_decided_by_the_run_id_and_matches_the_rate() -> None:
+    ids = [f"run-{i}" for i in range(4000)]
+
+    chosen = [i for i in ids if sampled(i, "has_price", 0.25)]
+
+    assert chosen == [i for i in ids if sampled(i, "has_price", 0.25)]
+    assert 0.22 < len(chosen) / len(ids) < 0.28
+    assert set(chosen) != {i for i in ids if sampled(i, "tone", 0.25)}
+    assert all(sampled(i, "has_price", 1.0) for i in ids)
+
+
+def _costly(response: ModelResponse) -> ModelResponse:
+    # gemini-2.5-flash: 100k tokens in at 0.30 and 10k out at 2.50 USD per 1M: 0.055 USD.
+    return response.model_copy(update={"prompt_tokens": 100_000, "completion_tokens": 10_000})
+
+
+def test_max_cost_stops_the_run_before_a_step_it_cannot_afford(world: World) -> None:
+    turns = [_costly(_fetch(f"{world.pages.url}/p{i}")) for i in range(4)]
+    spec = _spec(world).replace("timeout_s: 60}", "timeout_s: 60, max_cost_usd: 0.1}")
+    driver, run, _secret = _start(world, turns, spec)
+
+    driver.run_until_quiet()
+
+    final = driver.deps.runs.get_run(run.run_id)
+    assert final.status == RunStatus.FAILED
+    assert final.error and final.error.code == "max_cost_exceeded"
+    assert "0.110000 USD" in final.error.message
+    assert len(driver.deps.runs.list_steps(run.run_id)) == 2
+
+
+def test_preflight_rejects_runs_once_the_agents_monthly_budget_is_spent(world: World) -> None:
+    spec = _spec(world).replace("timeout_s: 60}", "timeout_s: 60, monthly_budget_usd: 0.05}")
+    driver, first, _secret = _start(world, [_costly(_answer("19.99 EUR"))], spec)
+    driver.run_until_quiet()
+    assert driver.deps.runs.get_run(first.run_id).status == RunStatus.DELIVERED
+
+    second = request_run(driver.deps, first.org_id, first.agent_id, {"product": "gadget"})
+    driver.run_until_quiet()
+
+    final = driver.deps.runs.get_run(second.run_id)
+    assert final.status == RunStatus.REJECTED
+    assert final.error and final.error.code == "monthly_budget_exceeded"
+    assert driver.deps.runs.list_steps(second.run_id) == []

@@ -130,6 +130,42 @@ locals {
       max_doublings             = 4
       enqueuers                 = ["executor"]
     }
+    "tool-http-request" = {
+      max_dispatches_per_second = 5
+      max_concurrent_dispatches = 10
+      max_attempts              = 5
+      min_backoff_s             = 1
+      max_backoff_s             = 60
+      max_doublings             = 4
+      enqueuers                 = ["executor"]
+    }
+    "tool-user-http" = {
+      max_dispatches_per_second = 5
+      max_concurrent_dispatches = 10
+      max_attempts              = 5
+      min_backoff_s             = 1
+      max_backoff_s             = 60
+      max_doublings             = 4
+      enqueuers                 = ["executor"]
+    }
+    "tool-slack-post" = {
+      max_dispatches_per_second = 1
+      max_concurrent_dispatches = 2
+      max_attempts              = 5
+      min_backoff_s             = 1
+      max_backoff_s             = 60
+      max_doublings             = 4
+      enqueuers                 = ["executor"]
+    }
+    "tool-gcs-write" = {
+      max_dispatches_per_second = 10
+      max_concurrent_dispatches = 10
+      max_attempts              = 5
+      min_backoff_s             = 1
+      max_backoff_s             = 60
+      max_doublings             = 4
+      enqueuers                 = ["executor"]
+    }
   }
 
   # --- Cloud Storage: shared.resources.BUCKET_SUFFIXES, named bucket_name(project, suffix) --------
@@ -173,9 +209,16 @@ locals {
       creators = ["api"]
       readers  = ["api"]
     }
+    # Integration credentials: stored (and tombstoned on revocation) by the api; read by the
+    # executor's integration proxy, which adds a version when it refreshes an OAuth token.
+    credential = {
+      pattern  = "credential-{id}"
+      creators = ["api", "executor"]
+      readers  = ["executor"]
+    }
   }
 
-  # --- Firestore: FIRESTORE_INDEXES of shared/adapters/firestore_{run,agent}_store.py -------------
+  # --- Firestore: FIRESTORE_INDEXES of shared/adapters/firestore_*_store.py -----------------------
 
   firestore_indexes = [
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["created_at", "DESCENDING"]] },
@@ -183,6 +226,7 @@ locals {
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "agents", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["name", "ASCENDING"]] },
+    { collection = "eval_results", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["created_at", "DESCENDING"]] },
   ]
   firestore_index_map = {
     for index in local.firestore_indexes :
@@ -245,9 +289,10 @@ locals {
   # Identities that only read Firestore get datastore.viewer, the others datastore.user.
   firestore_readers = ["alert"]
 
-  # Identities that call Gemini on Vertex AI: the agent loop, and the gates' model-graded evals
-  # (shared/pipeline/eval_context.py grades with the agent's model client).
-  model_callers = ["executor", "preflight", "postgen"]
+  # Identities that call Gemini on Vertex AI: the agent loop, and the model-graded evals of the
+  # gates and of continuous evals after delivery (shared/pipeline/eval_context.py grades with
+  # the agent's model client).
+  model_callers = ["executor", "preflight", "postgen", "deliver"]
 
   # --- Cloud Scheduler: one job per cron agent (shared.resources.scheduler_job_id) -------------
 
