@@ -21,7 +21,7 @@ from shared import resources
 from shared.composition import Dependencies
 from shared.domain.credentials import Credential, CredentialType, Grant
 from shared.domain.runs import Run
-from shared.errors import NotFoundError, PolicyViolationError
+from shared.errors import NotFoundError, PermanentError, PolicyViolationError
 from shared.proxy.redaction import Redactor
 from shared.proxy.vault import load_secret
 from shared.tools.safe_http import Fetched, send
@@ -98,6 +98,8 @@ class ProxyCall:
             grant = self._grant(found, method, url)
             secret = load_secret(self.deps, found, self.http)
             self.redactor.add(secret.values())
+            if not (secret.value or secret.access_token):
+                raise PermanentError("credential_unavailable", "the credential holds no value")
             header, value = _injection(found, secret.value or secret.access_token or "")
             sent = {k: v for k, v in sent.items() if k.lower() != header.lower()}
             sent[header] = value

@@ -25,6 +25,10 @@ from shared.proxy.redaction import MIN_SECRET_CHARS
 from shared.tools.safe_http import send
 
 REFRESH_MARGIN_S = 60
+# Headers a credential may not be injected as: they steer the request, not authenticate it.
+RESERVED_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "idempotency-key"}
+)
 TOKEN_TIMEOUT_S = 10.0
 
 
@@ -64,7 +68,7 @@ class NewCredential(Model):
     name: str = Field(min_length=1, max_length=200)
     type: CredentialType
     value: str | None = None
-    header: str = "X-Api-Key"
+    header: str = Field(default="X-Api-Key", pattern=r"^[A-Za-z0-9-]{1,64}$")
     access_token: str | None = None
     refresh_token: str | None = None
     expires_at: datetime | None = None
@@ -81,6 +85,8 @@ class NewCredential(Model):
                 needed["client_id"] = None
         else:
             needed = {"value": self.value}
+        if self.header.lower() in RESERVED_HEADERS:
+            raise ValueError(f"header {self.header!r} cannot carry a credential")
         missing = [name for name, v in needed.items() if not v]
         if missing:
             raise ValueError(f"a {self.type.value} credential needs {', '.join(missing)}")

@@ -522,3 +522,14 @@ def test_http_tools_with_a_templated_host_or_a_bad_schema_are_refused(
 
     assert response.status_code == 422
     assert problem in json.dumps(response.get_json())
+
+
+@pytest.mark.parametrize("header", ["Host", "Idempotency-Key", "X Bad", ""])
+def test_a_credential_cannot_be_injected_as_a_header_that_steers_the_request(
+    api: ApiHarness, header: str
+) -> None:
+    body = {"name": "k", "type": "api_key", "value": "key-12345678", "header": header}
+
+    response = api.client.post("/v1/credentials", json=body, headers=api.auth())
+
+    assert response.status_code == 422
