@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from http import HTTPStatus
-from typing import Any, get_args
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from pydantic import BaseModel
@@ -26,6 +26,7 @@ from cloudrun.api.error_catalogue import error_catalogue
 from cloudrun.api.openapi_operations import OPERATIONS, SPEC_BODY, Operation, Schema
 from cloudrun.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX
 from cloudrun.api.reference import render_reference
+from cloudrun.api.schema_docs import describe_fields
 from shared.auth.api_keys import KEY_PREFIX
 from shared.domain.spec import AgentSpec
 
@@ -174,78 +175,6 @@ def _operation(rule: Rule, method: str, op: Operation, keymap: Mapping[Any, Any]
     return document
 
 
-# Fields many models share, described once.
-COMMON_FIELD_DOCS = {
-    "schema_version": "Version of this document's shape; fields are only ever added within it.",
-    "type": "Which kind of object this is (the discriminator).",
-}
-_ATTRIBUTE = re.compile(r"^(\w+)(?: \([^)]*\))?: (.*)$")
-
-
-def attribute_docs(model: type[BaseModel]) -> dict[str, str]:
-    """Field descriptions from the Google-style ``Attributes:`` sections of a model's classes."""
-    docs: dict[str, str] = {}
-    for cls in reversed(model.__mro__):
-        lines = (cls.__doc__ or "").splitlines()
-        current = None
-        inside = False
-        for line in lines:
-            stripped = line.strip()
-            if stripped == "Attributes:":
-                inside = True
-                continue
-            if not inside:
-                continue
-            if not stripped or not line.startswith(" "):
-                inside = stripped != "" and inside
-                current = None if not stripped else current
-                continue
-            match = _ATTRIBUTE.match(stripped)
-            if match and match[1] in model.model_fields:
-                current = match[1]
-                docs[current] = match[2]
-            elif current:
-                docs[current] += " " + stripped
-    for name, info in model.model_fields.items():
-        if info.alias and name in docs:
-            docs[info.alias] = docs[name]
-    return docs
-
-
-def _reachable_models(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
-    seen: set[type[BaseModel]] = set()
-    stack = [model]
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        yield current
-        for info in current.model_fields.values():
-            stack += _model_types(info.annotation)
-
-
-def _model_types(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _model_types(arg)]
-
-
-def _describe_fields(schemas: dict[str, Any], models: list[type[BaseModel]]) -> None:
-    """Give every property without a description the one its model's docstring has."""
-    for root in models:
-        for model in _reachable_models(root):
-            docs = attribute_docs(model)
-            for name, schema in schemas.items():
-                base = re.sub(r"\W", "_", model.__name__)
-                if name != base and not name.startswith(base + "-"):
-                    continue
-                for field, prop in schema.get("properties", {}).items():
-                    text = docs.get(field) or COMMON_FIELD_DOCS.get(field)
-                    if "description" not in prop and text:
-                        prop["description"] = text
-
-
 def _models() -> list[tuple[type[BaseModel], Any]]:
     models: list[tuple[type[BaseModel], Any]] = [(AgentSpec, "validation")]
     for op in OPERATIONS.values():
@@ -270,11 +199,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         "type": "object",
         "description": "An agent spec document (as JSON; the same as YAML under `agent:`).",
         "required": ["agent"],
+        "examples": [{"agent": {"name": "price-monitor", "system_prompt": "You watch prices."}}],
         "properties": {
             "agent": {**keymap[(AgentSpec, "validation")], "description": "The agent's spec."}
         },
     }
-    _describe_fields(schemas, [model for model, _ in _models()])
+    describe_fields(schemas, [model for model, _ in _models()])
     schemas["Problem"] = _problem_schema()
     paths: dict[str, dict[str, Any]] = {}
     for rule, method in routes(app):
