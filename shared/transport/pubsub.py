@@ -62,13 +62,21 @@ def decode(envelope: Any) -> tuple[RunMessage, dict[str, str], bytes]:
         raise PermanentError("malformed_message", f"invalid run message: {problems}") from None
 
 
-def _dead_letter(
+def dead_letter(
     deps: Dependencies,
     subscription: Subscription,
     raw: bytes,
     attributes: Mapping[str, str],
     error: PermanentError,
 ) -> None:
+    """Publish a message that cannot be processed to ``subscription``'s dead-letter topic.
+
+    The data goes unchanged, with the original attributes plus ``error_code`` and
+    ``error_message``, so an operator can read why and replay it.
+
+    Raises:
+        TransientError: The dead-letter publish failed; the caller should ask for redelivery.
+    """
     logger.error(
         "dead-lettering a message on %s: %s",
         subscription.name,
@@ -99,8 +107,7 @@ def process(
     try:
         message, attributes, raw = decode(envelope)
     except PermanentError as error:
-        raw = _raw_bytes(envelope)
-        _dead_letter(deps, subscription, raw, _attributes(envelope), error)
+        dead_letter(deps, subscription, *undecoded(envelope), error)
         return Outcome.ACK
     try:
         handler(deps, message.run_id)
@@ -108,21 +115,20 @@ def process(
         logger.warning("retrying run %s: %s", message.run_id, error.message)
         return Outcome.RETRY
     except NotFoundError as error:
-        _dead_letter(deps, subscription, raw, attributes, error)
+        dead_letter(deps, subscription, raw, attributes, error)
     except PermanentError as error:
         logger.error("run %s: %s (%s)", message.run_id, error.message, error.code)
     return Outcome.ACK
 
 
-def _raw_bytes(envelope: Any) -> bytes:
+def undecoded(envelope: Any) -> tuple[bytes, dict[str, str]]:
+    """Whatever data and attributes can be salvaged from an envelope that did not decode."""
     try:
-        return base64.b64decode(envelope["message"]["data"])
+        raw = base64.b64decode(envelope["message"]["data"])
     except Exception:  # keep whatever arrived, undecoded, for the dead letter
-        return repr(envelope).encode()[:10_000]
-
-
-def _attributes(envelope: Any) -> dict[str, str]:
+        raw = repr(envelope).encode()[:10_000]
     try:
-        return {str(k): str(v) for k, v in envelope["message"]["attributes"].items()}
+        attributes = {str(k): str(v) for k, v in envelope["message"]["attributes"].items()}
     except Exception:  # a malformed envelope may have no usable attributes
-        return {}
+        attributes = {}
+    return raw, attributes

@@ -28,7 +28,7 @@ from shared.errors import NotFoundError, PermanentError, TransientError
 from shared.logging import configure_logging
 from shared.resources import Subscription
 from shared.transport.functions import RetryRequested
-from shared.transport.pubsub import Outcome
+from shared.transport.pubsub import Outcome, dead_letter, undecoded
 
 logger = logging.getLogger(__name__)
 
@@ -61,38 +61,6 @@ def decode(envelope: Any) -> tuple[ScheduledTick, datetime, dict[str, str], byte
         raise PermanentError("malformed_message", f"invalid scheduled tick: {problems}") from None
 
 
-def _dead_letter(
-    deps: Dependencies,
-    subscription: Subscription,
-    raw: bytes,
-    attributes: dict[str, str],
-    error: PermanentError,
-) -> None:
-    logger.error(
-        "dead-lettering a message on %s: %s",
-        subscription.name,
-        error.message,
-        extra={"json_fields": {"code": error.code, "subscription": subscription.name}},
-    )
-    deps.publisher.publish_raw(
-        subscription.dead_letter_topic,
-        raw,
-        {**attributes, "error_code": error.code, "error_message": error.message[:1000]},
-    )
-
-
-def _undecoded(envelope: Any) -> tuple[bytes, dict[str, str]]:
-    try:
-        raw = base64.b64decode(envelope["message"]["data"])
-    except Exception:  # keep whatever arrived, undecoded, for the dead letter
-        raw = repr(envelope).encode()[:10_000]
-    try:
-        attributes = {str(k): str(v) for k, v in envelope["message"]["attributes"].items()}
-    except Exception:  # a malformed envelope may have no usable attributes
-        attributes = {}
-    return raw, attributes
-
-
 def process(
     deps: Dependencies, envelope: Any, subscription: Subscription, handler: TickHandler
 ) -> Outcome:
@@ -104,8 +72,7 @@ def process(
     try:
         tick, published_at, attributes, raw = decode(envelope)
     except PermanentError as error:
-        raw, attributes = _undecoded(envelope)
-        _dead_letter(deps, subscription, raw, attributes, error)
+        dead_letter(deps, subscription, *undecoded(envelope), error)
         return Outcome.ACK
     try:
         handler(deps, tick, published_at)
@@ -113,7 +80,7 @@ def process(
         logger.info("retrying the tick of agent %s: %s", tick.agent_id, error.message)
         return Outcome.RETRY
     except NotFoundError as error:
-        _dead_letter(deps, subscription, raw, attributes, error)
+        dead_letter(deps, subscription, raw, attributes, error)
     except PermanentError as error:
         logger.error("tick of agent %s: %s (%s)", tick.agent_id, error.message, error.code)
     return Outcome.ACK
