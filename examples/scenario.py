@@ -142,10 +142,15 @@ class ApiClient:
         return response.json()  # type: ignore[no-any-return]
 
     def events(self, run_id: str, timeout_s: float = 120.0) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Stream ``GET /v1/runs/{id}/events`` (SSE) as ``(event_type, data)`` until it ends."""
+        """Stream ``GET /v1/runs/{id}/events`` (SSE) as ``(event_type, event_data)`` to the end.
+
+        Each SSE ``data`` is a run event (``seq``, ``type``, ``at``, ``data``); this yields its
+        type and its own ``data`` (an error event's body as it is).
+        """
         with (
             self._client() as client,
             connect_sse(client, "GET", f"/v1/runs/{run_id}/events", timeout=timeout_s) as source,
         ):
             for event in source.iter_sse():
-                yield event.event, json.loads(event.data) if event.data else {}
+                body = json.loads(event.data) if event.data else {}
+                yield event.event, body.get("data", body)
