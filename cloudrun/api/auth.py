@@ -55,7 +55,8 @@ def require_api_key() -> None:
     """Authenticate the request, check its scope and rate (Flask ``before_request``).
 
     Expects ``Authorization: Bearer sy_live_<key_id>_<secret><checksum>`` (RFC 6750 §2.1); on
-    success ``g.org_id``, ``g.api_key_id`` and ``g.api_key_scopes`` are set and every handler
+    success ``g.org_id``, ``g.api_key_id``, ``g.api_key_scopes`` and ``g.actor`` (who acts, for
+    the audit log: ``api_key:<key_id>``) are set and every handler
     scopes its reads and writes to ``g.org_id``.
 
     Raises:
@@ -76,6 +77,7 @@ def require_api_key() -> None:
     g.org_id = record.org_id
     g.api_key_id = record.key_id
     g.api_key_scopes = record.scopes
+    g.actor = f"api_key:{record.key_id}"
     if request.endpoint is not None:
         scope = required_scope(request.endpoint, request.method)
         if not grants(record.scopes, scope):
