@@ -6,6 +6,7 @@ runs of one script cannot disturb each other and a retried request gets the same
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 
 from google.genai import types
@@ -95,6 +96,33 @@ def missing_function_responses(
     return [call for index, call in enumerate(calls) if index in missing]
 
 
+def unsigned_function_calls(script: Script, contents: Sequence[types.Content]) -> list[str]:
+    """The scripted calls whose ``thoughtSignature`` does not come back in the conversation.
+
+    Gemini 3 signs its function calls and refuses a request whose earlier model turns lack the
+    signatures (https://cloud.google.com/vertex-ai/generative-ai/docs/thinking#thought-signatures);
+    the emulator checks the calls its script signed, each in its model turn at the same position.
+
+    Args:
+        script: The script answering the conversation.
+        contents: The request's ``contents``.
+
+    Returns:
+        ``"<name> of model turn <k>"`` for each signed call sent back without its signature.
+    """
+    model_turns = [content for content in contents if content.role == "model"]
+    unsigned = []
+    for index, content in enumerate(model_turns[: len(script.turns)]):
+        sent = [part for part in content.parts or () if part.function_call is not None]
+        for call_index, call in enumerate(script.turns[index].function_calls):
+            if call.thought_signature is None:
+                continue
+            part = sent[call_index] if call_index < len(sent) else None
+            if part is None or part.thought_signature != base64.b64decode(call.thought_signature):
+                unsigned.append(f"{call.name} of model turn {index}")
+    return unsigned
+
+
 def declared_functions(tools: Sequence[types.Tool]) -> set[str]:
     """The names of the functions that the request's ``tools`` declare."""
     return {
@@ -125,8 +153,9 @@ def choose_turn(
 
     Raises:
         UnscriptedRequestError: When no script matches the labels, the conversation is past the
-            script's last turn, the previous turn's function calls are not all answered, or the
-            turn calls a function the request does not declare.
+            script's last turn, the previous turn's function calls are not all answered, an
+            earlier model turn lacks a thought signature its call was given, or the turn calls a
+            function the request does not declare.
     """
     script = select_script(scripts, labels)
     if script is None:
@@ -149,6 +178,12 @@ def choose_turn(
                 f"functionResponse for every call of turn {index - 1}; missing: "
                 + ", ".join(_describe(call) for call in missing)
             )
+    unsigned = unsigned_function_calls(script, contents)
+    if unsigned:
+        raise UnscriptedRequestError(
+            "Function call is missing a thought_signature in functionCall parts; send every "
+            "model turn back with its signatures. Missing: " + ", ".join(unsigned)
+        )
     turn = script.turns[index]
     declared = declared_functions(tools)
     undeclared = [call.name for call in turn.function_calls if call.name not in declared]

@@ -37,11 +37,15 @@ class ScriptedFunctionCall(_Frozen):
         args: JSON object of arguments.
         id: Call id echoed by the caller's ``functionResponse``; None sends no id, and then the
             response is matched by name only.
+        thought_signature: Base64 ``thoughtSignature`` sent on the call's part, as Gemini 3
+            does; a later request whose model turn lacks it is refused, as Gemini 3 refuses it.
+            None sends none and checks none.
     """
 
     name: str = Field(min_length=1)
     args: dict[str, Any] = Field(default_factory=dict)
     id: str | None = None
+    thought_signature: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
 
 
 class UsageOverride(_Frozen):

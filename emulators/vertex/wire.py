@@ -13,6 +13,7 @@ the candidates count covers the answer.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -85,14 +86,18 @@ def count_tokens(contents: Iterable[types.Content]) -> int:
     return math.ceil(characters / CHARS_PER_TOKEN)
 
 
-def _parts(text: str | None, calls: Iterable[types.FunctionCall]) -> list[types.Part]:
-    parts = [types.Part(text=text)] if text is not None else []
-    return parts + [types.Part(function_call=call) for call in calls]
+def _parts(text: str | None, calls: Iterable[types.Part]) -> list[types.Part]:
+    return ([types.Part(text=text)] if text is not None else []) + list(calls)
 
 
-def _function_calls(turn: Turn) -> list[types.FunctionCall]:
+def _function_calls(turn: Turn) -> list[types.Part]:
     return [
-        types.FunctionCall(name=call.name, args=call.args, id=call.id)
+        types.Part(
+            function_call=types.FunctionCall(name=call.name, args=call.args, id=call.id),
+            thought_signature=(
+                base64.b64decode(call.thought_signature) if call.thought_signature else None
+            ),
+        )
         for call in turn.function_calls
     ]
 

@@ -37,7 +37,8 @@ class ScriptedModelClient(ModelClient):
         Raises:
             PermanentError: Code ``model_request_rejected``: the script has no turn at the
                 request's position, the previous turn's function calls are not all answered by
-                the last message, or the turn calls a tool the request does not declare.
+                the last message, an earlier model turn lacks a call's ``thought_signature``
+                (Gemini 3 refuses that), or the turn calls a tool the request does not declare.
             SwitchyardError: The scripted error of this turn.
         """
         self.requests.append(request)
@@ -55,6 +56,13 @@ class ScriptedModelClient(ModelClient):
                 "the last message must answer every function call of the previous model turn; "
                 f"unanswered: {', '.join(unanswered)}",
             )
+        unsigned = self._unsigned_calls(request)
+        if unsigned:
+            raise PermanentError(
+                "model_request_rejected",
+                "every function call must come back with its thought_signature; missing: "
+                + ", ".join(unsigned),
+            )
         turn = self._turns[index]
         if isinstance(turn, SwitchyardError):
             raise turn
@@ -66,6 +74,21 @@ class ScriptedModelClient(ModelClient):
                 f"turn {index} calls {', '.join(undeclared)}, which the request does not declare",
             )
         return turn
+
+    def _unsigned_calls(self, request: ModelRequest) -> list[str]:
+        """Scripted calls with a thought signature that their model message does not carry."""
+        model_turns = [message for message in request.messages if message.role == "model"]
+        unsigned = []
+        for index, (message, turn) in enumerate(zip(model_turns, self._turns, strict=False)):
+            if isinstance(turn, SwitchyardError):
+                continue
+            for call in turn.function_calls:
+                sent = message.function_calls[call.call_index : call.call_index + 1]
+                if call.thought_signature and (
+                    not sent or sent[0].thought_signature != call.thought_signature
+                ):
+                    unsigned.append(f"{call.name} of model turn {index}")
+        return unsigned
 
 
 def _unanswered_calls(request: ModelRequest) -> list[str]:

@@ -14,6 +14,7 @@ backing off, https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-42
 
 from __future__ import annotations
 
+import base64
 import math
 
 import httpx
@@ -73,7 +74,12 @@ class VertexModelClient(ModelClient):
 def _content(message: Message) -> types.Content:
     parts = [types.Part(text=message.text)] if message.text is not None else []
     parts += [
-        types.Part(function_call=types.FunctionCall(name=call.name, args=call.args, id=call.id))
+        types.Part(
+            function_call=types.FunctionCall(name=call.name, args=call.args, id=call.id),
+            thought_signature=(
+                base64.b64decode(call.thought_signature) if call.thought_signature else None
+            ),
+        )
         for call in message.function_calls
     ]
     parts += [
@@ -111,7 +117,7 @@ def _model_response(response: types.GenerateContentResponse) -> ModelResponse:
     candidate = response.candidates[0] if response.candidates else None
     parts = (candidate.content.parts if candidate and candidate.content else None) or []
     texts = [part.text for part in parts if part.text is not None and not part.thought]
-    calls = [part.function_call for part in parts if part.function_call is not None]
+    calls = [part for part in parts if part.function_call is not None]
     if candidate is not None and candidate.finish_reason is not None:
         finish_reason: str | None = candidate.finish_reason.name
     elif response.prompt_feedback and response.prompt_feedback.block_reason:
@@ -121,16 +127,25 @@ def _model_response(response: types.GenerateContentResponse) -> ModelResponse:
     usage = response.usage_metadata or types.GenerateContentResponseUsageMetadata()
     return ModelResponse(
         text="".join(texts) if texts else None,
-        function_calls=tuple(
-            FunctionCall(call_index=index, name=call.name or "", args=call.args or {}, id=call.id)
-            for index, call in enumerate(calls)
-        ),
+        function_calls=tuple(_function_call(index, part) for index, part in enumerate(calls)),
         finish_reason=finish_reason,
         prompt_tokens=usage.prompt_token_count or 0,
         # Thinking tokens are billed as output, beside the answer's own.
         completion_tokens=(usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0),
         # The body only: the HTTP headers google-genai attaches are no part of the answer.
         raw=response.model_dump(mode="json", exclude_none=True, exclude={"sdk_http_response"}),
+    )
+
+
+def _function_call(index: int, part: types.Part) -> FunctionCall:
+    call = part.function_call or types.FunctionCall()
+    signature = part.thought_signature
+    return FunctionCall(
+        call_index=index,
+        name=call.name or "",
+        args=call.args or {},
+        id=call.id,
+        thought_signature=base64.b64encode(signature).decode() if signature else None,
     )
 
 

@@ -25,12 +25,17 @@ class FunctionCall(Model):
         name: Tool name.
         args: Arguments the model gave.
         id: The model's own call id, when it gives one.
+        thought_signature: Gemini's opaque signature of the reasoning behind the call, base64,
+            when it gives one. It must go back with the call on every later turn: Gemini 3
+            rejects function calling whose signatures are missing
+            (https://cloud.google.com/vertex-ai/generative-ai/docs/thinking#thought-signatures).
     """
 
     call_index: int
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
     id: str | None = None
+    thought_signature: str | None = None
 
 
 class ModelStep(Model):

@@ -68,7 +68,9 @@ def _emulator_turn(turn: ScriptTurn) -> Turn:
     return Turn(
         text=turn.text,
         function_calls=tuple(
-            ScriptedFunctionCall(name=call.name, args=call.args, id=call.id)
+            ScriptedFunctionCall(
+                name=call.name, args=call.args, id=call.id, thought_signature=call.thought_signature
+            )
             for call in turn.function_calls
         ),
         usage=UsageOverride(
@@ -166,6 +168,62 @@ def test_function_calls_come_in_order_and_their_responses_get_the_answer(
     assert first.text is None
     assert (second.text, second.function_calls) == ("12.99 and 13.49 EUR.", ())
     assert second.completion_tokens == 9
+
+
+SIGNED_CALL = FunctionCall(
+    call_index=0,
+    name="http_fetch",
+    args={"url": "https://c1.example/p"},
+    thought_signature="c2lnbmVkIGJ5IHRoZSBtb2RlbA==",
+)
+
+
+def _answered(call: FunctionCall) -> Message:
+    return Message(
+        role="user",
+        function_responses=(FunctionResponse(name=call.name, response={"body": "9.99"}),),
+    )
+
+
+def test_a_signed_call_comes_with_its_thought_signature_and_goes_back_with_it(
+    scripted: Scripted,
+) -> None:
+    client, labels = scripted(
+        ModelResponse(function_calls=(SIGNED_CALL,)), ModelResponse(text="9.99 EUR")
+    )
+
+    first = client.generate(_request(labels))
+    second = client.generate(
+        _request(
+            labels,
+            (
+                ASK,
+                Message(role="model", function_calls=first.function_calls),
+                _answered(first.function_calls[0]),
+            ),
+        )
+    )
+
+    assert first.function_calls[0].thought_signature == SIGNED_CALL.thought_signature
+    assert second.text == "9.99 EUR"
+
+
+def test_a_call_sent_back_without_its_thought_signature_is_rejected(scripted: Scripted) -> None:
+    client, labels = scripted(
+        ModelResponse(function_calls=(SIGNED_CALL,)), ModelResponse(text="never reached")
+    )
+    unsigned = SIGNED_CALL.model_copy(update={"thought_signature": None})
+
+    with pytest.raises(PermanentError) as raised:
+        client.generate(
+            _request(
+                labels,
+                (ASK, Message(role="model", function_calls=(unsigned,)), _answered(unsigned)),
+            )
+        )
+
+    assert raised.value.code == "model_request_rejected"
+    assert "thought_signature" in raised.value.message
 
 
 def test_a_function_call_left_unanswered_is_rejected(scripted: Scripted) -> None:

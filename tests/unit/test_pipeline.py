@@ -160,6 +160,21 @@ def test_a_run_with_two_tool_calls_is_delivered_once_however_often_events_arrive
     assert world.alerts.requests == []
 
 
+def test_gemini_thought_signatures_survive_the_durable_loop(world: World) -> None:
+    # Each step is rebuilt from Firestore records; Gemini 3 refuses a conversation whose
+    # function calls come back without their signatures (the twin refuses it too).
+    fetch = _fetch(f"{world.pages.url}/a")
+    signed = fetch.function_calls[0].model_copy(update={"thought_signature": "c2lnbmF0dXJl"})
+    turns = [fetch.model_copy(update={"function_calls": (signed,)}), _answer("a: 19.99 EUR")]
+    driver, run, _secret = _start(world, turns, _spec(world))
+
+    driver.run_until_quiet()
+
+    assert driver.deps.runs.get_run(run.run_id).status == RunStatus.DELIVERED
+    stored = driver.deps.runs.list_steps(run.run_id)[0].function_calls[0]
+    assert stored.thought_signature == "c2lnbmF0dXJl"
+
+
 @pytest.mark.parametrize("copies", [2, 3])
 def test_copies_of_every_task_running_at_once_act_once(world: World, copies: int) -> None:
     world.pages.responder, world.hooks.responder = _slow_page, _slow_hook
