@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 
 from cloudrun.api.context import caller_org_id, dependencies
-from cloudrun.api.wire import parse_body
+from cloudrun.api.wire import page_args, parse_body
 from shared.domain.base import Model
 from shared.domain.credentials import Credential, Grant
 from shared.proxy import vault
@@ -32,16 +32,6 @@ class CredentialDocument(Model):
     credential: Credential
 
 
-class CredentialList(Model):
-    """The organisation's credentials' metadata.
-
-    Attributes:
-        items: Oldest first, revoked ones included.
-    """
-
-    items: list[Credential]
-
-
 def _document(credential: Credential) -> dict[str, object]:
     # Metadata only: the model holds no secret, but say so explicitly for the next reader.
     return {"credential": credential.model_dump(mode="json")}
@@ -57,9 +47,16 @@ def create_credential() -> tuple[dict[str, object], int, dict[str, str]]:
 
 @bp.get("")
 def list_credentials() -> dict[str, object]:
-    """The organisation's credentials: ``{"items"}`` (metadata, revoked ones included)."""
-    found = dependencies().credentials.list_for_org(caller_org_id())
-    return {"items": [c.model_dump(mode="json") for c in found]}
+    """One page of the organisation's credentials, oldest first: ``{"items",
+    "next_page_token"}`` (metadata, revoked ones included)."""
+    page_size, page_token = page_args()
+    page = dependencies().credentials.list_for_org(
+        caller_org_id(), page_size=page_size, page_token=page_token
+    )
+    return {
+        "items": [c.model_dump(mode="json") for c in page.items],
+        "next_page_token": page.next_page_token,
+    }
 
 
 @bp.get("/<credential_id>")

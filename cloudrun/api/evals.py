@@ -78,7 +78,7 @@ def agent_eval_stats(agent_id: str) -> Response:
 
 
 def _reviewer() -> str:
-    return f"api_key:{cast(str, g.api_key_id)}"
+    return cast(str, g.actor)
 
 
 @bp.post("/runs/<run_id>/approve")

@@ -14,14 +14,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cloudrun.api.agents import RotateSecretRequest
-from cloudrun.api.credentials import CredentialDocument, CredentialList
+from cloudrun.api.credentials import CredentialDocument
 from cloudrun.api.evals import ReviewRequest
 from cloudrun.api.runs import MAX_WAIT_S, RunRequest
 from cloudrun.api.wire import MAX_PAGE_SIZE
 from shared.auth.keys import ApiKeyView, CreatedApiKey, NewApiKey, RotateApiKey
 from shared.domain.agents import Agent, AgentVersion, Page
 from shared.domain.base import Model
-from shared.domain.credentials import Grant
+from shared.domain.credentials import Credential, Grant
 from shared.domain.runs import Run, RunStatus
 from shared.domain.triggers import TriggerInfo
 from shared.proxy.vault import NewCredential
@@ -359,7 +359,10 @@ OPERATIONS: Mapping[str, Operation] = {
         errors=(409,),
     ),
     "v1.credentials.list_credentials": Operation(
-        "List credentials", "Metadata only, oldest first.", {200: CredentialList}
+        "List credentials",
+        "Metadata only, oldest first, revoked ones included.",
+        {200: Page[Credential]},
+        parameters=PAGING,
     ),
     "v1.credentials.get_credential": Operation(
         "Get a credential", "Metadata only.", {200: CredentialDocument}

@@ -20,13 +20,21 @@ from shared.adapters.firestore_support import (
     run_transaction,
     snapshot_data,
 )
+from shared.adapters.store_support import (
+    check_page_size,
+    decode_page_token,
+    encode_page_token,
+    make_page,
+)
+from shared.domain.agents import Page
 from shared.domain.credentials import Credential, Grant
 from shared.errors import ConflictError, NotFoundError
 from shared.ports.credential_store import CredentialStore
 from shared.resources import CREDENTIALS
 
-# list_for_org filters on org_id alone and sorts in memory (an organisation has few credentials).
-FIRESTORE_INDEXES: tuple[FirestoreIndex, ...] = ()
+FIRESTORE_INDEXES = (
+    FirestoreIndex(CREDENTIALS, (("org_id", "ASCENDING"), ("created_at", "ASCENDING"))),
+)
 
 _CREDENTIAL = DocumentCodec(Credential)
 
@@ -64,11 +72,25 @@ class FirestoreCredentialStore(CredentialStore):
         return _CREDENTIAL.decode(snapshot_data(snapshot))
 
     @firestore_errors()
-    def list_for_org(self, org_id: str) -> list[Credential]:
+    def list_for_org(
+        self, org_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Credential]:
         """See :meth:`CredentialStore.list_for_org`."""
-        query = self._collection.where(filter=firestore.FieldFilter("org_id", "==", org_id))
-        found = [_CREDENTIAL.decode(snapshot_data(s)) for s in query.stream()]
-        return sorted(found, key=lambda c: (c.created_at, c.credential_id))
+        check_page_size(page_size)
+        query = (
+            self._collection.where(filter=firestore.FieldFilter("org_id", "==", org_id))
+            .order_by("created_at")
+            .order_by("__name__")
+        )
+        if page_token is not None:
+            created_at, credential_id = decode_page_token(page_token, "credentials", datetime, str)
+            query = query.start_after({"created_at": created_at, "__name__": credential_id})
+        found = [_CREDENTIAL.decode(snapshot_data(s)) for s in query.limit(page_size + 1).stream()]
+        return make_page(
+            found,
+            page_size,
+            lambda c: encode_page_token("credentials", c.created_at, c.credential_id),
+        )
 
     def _change(self, credential_id: str, change: Any) -> Credential:
         reference = self._collection.document(credential_id)

@@ -5,6 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from shared.adapters.store_support import (
+    check_page_size,
+    decode_page_token,
+    encode_page_token,
+    make_page,
+)
+from shared.domain.agents import Page
 from shared.domain.credentials import Credential, Grant
 from shared.errors import ConflictError, NotFoundError
 from shared.ports.credential_store import CredentialStore
@@ -35,11 +42,18 @@ class InMemoryCredentialStore(CredentialStore):
             raise NotFoundError("credential_not_found", f"no credential {credential_id}")
         return found
 
-    def list_for_org(self, org_id: str) -> list[Credential]:
+    def list_for_org(
+        self, org_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Credential]:
         """See :meth:`CredentialStore.list_for_org`."""
+        check_page_size(page_size)
         with self._lock:
             found = [c for c in self._credentials.values() if c.org_id == org_id]
-        return sorted(found, key=lambda c: (c.created_at, c.credential_id))
+        ordered = sorted(found, key=lambda c: (c.created_at, c.credential_id))
+        if page_token is not None:
+            after = decode_page_token(page_token, "credentials", datetime, str)
+            ordered = [c for c in ordered if (c.created_at, c.credential_id) > after]
+        return make_page(ordered[: page_size + 1], page_size, _page_token)
 
     def _update(self, credential_id: str, **changes: object) -> Credential:
         with self._lock:
@@ -71,3 +85,7 @@ class InMemoryCredentialStore(CredentialStore):
     def record_use(self, credential_id: str, at: datetime) -> None:
         """See :meth:`CredentialStore.record_use`."""
         self._update(credential_id, last_used_at=at)
+
+
+def _page_token(credential: Credential) -> str:
+    return encode_page_token("credentials", credential.created_at, credential.credential_id)

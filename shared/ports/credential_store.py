@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from datetime import datetime
 
+from shared.domain.agents import Page
 from shared.domain.credentials import Credential, Grant
 
 
@@ -30,8 +31,20 @@ class CredentialStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def list_for_org(self, org_id: str) -> list[Credential]:
-        """The organisation's credentials, revoked ones included, oldest first."""
+    def list_for_org(
+        self, org_id: str, *, page_size: int = 50, page_token: str | None = None
+    ) -> Page[Credential]:
+        """One page of the organisation's credentials, revoked ones included, oldest first.
+
+        Args:
+            org_id: The organisation.
+            page_size: Items per page, 1 to 100.
+            page_token: ``next_page_token`` of the previous page, or None for the first.
+
+        Raises:
+            ValidationError: Code ``invalid_page_token`` or ``invalid_page_size``.
+            TransientError: The store is unavailable.
+        """
 
     @abc.abstractmethod
     def add_grant(self, credential_id: str, grant: Grant) -> Credential:

@@ -11,7 +11,7 @@ from shared.adapters.firestore_credential_store import FirestoreCredentialStore
 from shared.adapters.in_memory_audit_log import InMemoryAuditLog
 from shared.adapters.in_memory_credential_store import InMemoryCredentialStore
 from shared.domain.credentials import AuditEntry, Credential, CredentialType, Grant
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, NotFoundError, ValidationError
 from shared.ports.audit_log import AuditLog
 from shared.ports.credential_store import CredentialStore
 
@@ -50,11 +50,27 @@ def test_create_get_and_list_by_organisation(store: CredentialStore, namespace: 
         store.create(credential)
 
     assert store.get(first.credential_id) == first
-    assert store.list_for_org(first.org_id) == [first, second]
+    assert store.list_for_org(first.org_id).items == (first, second)
     with pytest.raises(ConflictError):
         store.create(first)
     with pytest.raises(NotFoundError):
         store.get(f"cred-{namespace}-missing")
+
+
+def test_credentials_are_listed_a_page_at_a_time(store: CredentialStore, namespace: str) -> None:
+    made = [_credential(namespace, f"c{n}", at=NOW + timedelta(minutes=n % 3)) for n in range(5)]
+    for credential in reversed(made):
+        store.create(credential)
+
+    first = store.list_for_org(made[0].org_id, page_size=2)
+    second = store.list_for_org(made[0].org_id, page_size=2, page_token=first.next_page_token)
+    last = store.list_for_org(made[0].org_id, page_size=2, page_token=second.next_page_token)
+
+    expected = sorted(made, key=lambda c: (c.created_at, c.credential_id))
+    assert first.items + second.items + last.items == tuple(expected)
+    assert last.next_page_token is None
+    with pytest.raises(ValidationError):
+        store.list_for_org(made[0].org_id, page_token="not-a-token")
 
 
 def test_grants_replace_the_same_agents_grant(store: CredentialStore, namespace: str) -> None:

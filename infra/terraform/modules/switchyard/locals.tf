@@ -226,6 +226,7 @@ locals {
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "agents", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["name", "ASCENDING"]] },
+    { collection = "credentials", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["created_at", "ASCENDING"]] },
     { collection = "eval_results", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["created_at", "DESCENDING"]] },
   ]
   firestore_index_map = {
