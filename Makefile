@@ -69,7 +69,7 @@ stack-down: install
 	@$(PY) -m emulators down
 
 bench: install
-	$(PY) -m emulators run -- sh -c "$(PY) -m benchmarks.local_stack && $(PY) -m benchmarks.pipeline"
+	$(PY) -m emulators run -- $(PY) -m benchmarks $(BENCH_ARGS)
 
 clean: stack-down
 	rm -rf $(VENV) .stack .pytest_cache .mypy_cache .ruff_cache

@@ -1,10 +1,10 @@
 """Benchmark of the eval engine, in process (no stack needed).
 
-Run: ``python -m benchmarks.evals``. Prints, measured in one run: the time to evaluate a
-10-assertion programmatic list on a 4 KB JSON output, and that time divided by the time of one
-``json.loads`` of the same output (the unit of "how much work is it to look at this output
-once"). A second line adds ``not-contains-pii`` and ``not-contains-secret``, the safety checks
-most agents carry.
+Part of ``python -m benchmarks`` (``--only evals`` needs no stack). Measured in one run: the
+time to evaluate a 10-assertion programmatic list on a 4 KB JSON output, and that time divided
+by the time of one ``json.loads`` of the same output (the unit of "how much work is it to look
+at this output once"). A second line adds ``not-contains-pii`` and ``not-contains-secret``, the
+safety checks most agents carry.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from benchmarks.report import Figure
 from shared.domain.spec import EvalSpec
 from shared.evals.gate import evaluate
 
@@ -74,22 +75,25 @@ def _median_seconds(action: Callable[[], object], repeat: int, number: int) -> f
     return statistics.median(samples)
 
 
-def main() -> None:
-    """Measure and print."""
+def figures() -> list[Figure]:
+    """Evaluating each assertion list on the sample output ÷ one ``json.loads`` of it, in µs.
+
+    Raises:
+        AssertionError: When the sample output fails the assertions (the benchmark is broken).
+    """
     output = sample_output()
     loads = _median_seconds(lambda: json.loads(output), repeat=15, number=2000)
+    rows = []
     for label, assertions in (
         ("10 programmatic assertions", PROGRAMMATIC),
-        ("  + not-contains-pii, not-contains-secret", PROGRAMMATIC + SAFETY),
+        ("10 programmatic + not-contains-pii, not-contains-secret", PROGRAMMATIC + SAFETY),
     ):
         spec = EvalSpec.model_validate({"name": "bench", "assert": assertions})
-        assert evaluate(spec, output).passed, evaluate(spec, output).reason
+        verdict = evaluate(spec, output)
+        assert verdict.passed, verdict.reason
         seconds = _median_seconds(partial(evaluate, spec, output), repeat=15, number=50)
-        print(
-            f"{label:<44} on {OUTPUT_BYTES} B: {seconds * 1e6:9.1f} µs"
-            f" = {seconds / loads:7.1f} x json.loads ({loads * 1e6:.1f} µs)"
-        )
-
-
-if __name__ == "__main__":
-    main()
+        rows.append(
+            Figure("Evals (in process)", f"{label} on {OUTPUT_BYTES} B", seconds * 1e6, "µs",
+                   "one json.loads of the output", loads * 1e6)
+        )  # fmt: skip
+    return rows
