@@ -14,7 +14,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+## The Firebase Auth emulator of the local stack (emulators/firebase_auth.py): firebase-tools
+## from npm, pinned, in the project's build folder. Network: the npm registry only.
+FIREBASE_TOOLS_VERSION := 15.34.2
+FIREBASE_TOOLS := build/firebase-tools
+
+$(FIREBASE_TOOLS)/.installed-$(FIREBASE_TOOLS_VERSION):
+	mkdir -p $(FIREBASE_TOOLS)
+	npm install --prefix $(FIREBASE_TOOLS) --no-audit --no-fund --loglevel=error firebase-tools@$(FIREBASE_TOOLS_VERSION)
+	touch $@
+
+install: $(VENV)/.installed $(FIREBASE_TOOLS)/.installed-$(FIREBASE_TOOLS_VERSION)
 
 ## The main job: the local stack and every service, then two example agents through every stage.
 demo: install

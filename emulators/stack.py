@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from emulators import processes, services
+from emulators import firebase_auth, processes, services
 from shared.resources import SUBSCRIPTIONS
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,12 @@ COMPONENTS: tuple[Component, ...] = (
         _python_module("emulators.vertex"),
         lambda port: {"SWITCHYARD_VERTEX_BASE_URL": f"http://{HOST}:{port}"},
         lambda port: processes.http_ready(f"http://{HOST}:{port}/healthz"),
+    ),
+    Component(
+        "firebase_auth",
+        lambda port, data: firebase_auth.command(HOST, port, PROJECT_ID, data / "firebase_auth"),
+        lambda port: {"FIREBASE_AUTH_EMULATOR_HOST": f"{HOST}:{port}"},
+        partial(firebase_auth.ready, HOST),
     ),
 )
 

@@ -1,12 +1,17 @@
-"""The main job: two real agent runs through every stage of the pipeline on the local stack.
+"""The main job: two real agent runs through every stage of the pipeline, driven by the CLI.
 
-Run ``make demo`` (``python -m emulators run -- python -m examples.demo``). It creates an
-organisation and an API key, serves two competitor pages and a webhook receiver on loopback, then:
+Run ``make demo`` (``python -m emulators run -- python -m examples.demo``). It bootstraps an
+organisation and its first API key (what ``python -m cloudrun.api.bootstrap`` does on Google
+Cloud), serves two competitor pages and a webhook receiver on loopback, and then works as a user
+would, with the ``switchyard`` command line:
 
-1. ``competitor-price-monitor`` fetches both pages (two tool calls through the ``tool-http-fetch``
-   queue), answers, passes its post-generation evals and is delivered to the webhook, signed;
-2. ``support-reply-drafter`` drafts a reply that leaks an email address, fails its critical
-   eval, is blocked (nothing delivered) and its owner gets an alert saying why.
+1. ``switchyard apply -f`` the ``competitor-price-monitor`` spec and ``switchyard runs create
+   --watch`` it: it fetches both pages (two tool calls through the ``tool-http-fetch`` queue),
+   answers, passes its post-generation evals and is delivered to the webhook, signed;
+   ``switchyard runs trace`` shows its steps;
+2. the same for ``support-reply-drafter``, whose draft leaks an email address: its critical eval
+   fails, the run is blocked (nothing delivered) and the owner gets an alert saying why;
+3. ``switchyard agents environments`` shows which version ``dev``, ``staging`` and ``prod`` run.
 
 The model is the local Gemini emulator answering from the scripts beside each agent spec.
 """
@@ -14,14 +19,18 @@ The model is the local Gemini emulator answering from the scripts beside each ag
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from examples.scenario import (
     PRICE_MONITOR,
     SUPPORT_REPLY_GATE,
-    ApiClient,
     OutsideWorld,
     outside_world,
     register_model_script,
@@ -32,40 +41,53 @@ from shared.auth.onboarding import create_org_with_key
 from shared.composition import build_dependencies
 from shared.settings import Settings
 
+# The `switchyard` command that `pip install` put beside this interpreter.
+CLI = str(Path(sys.executable).parent / "switchyard")
 
-def _describe(event_type: str, data: dict[str, Any]) -> str:
-    if event_type == "step.completed":
-        return f"model step {data.get('step')} done ({data.get('completion_tokens', 0)} tokens out)"
-    if event_type == "tool_call.completed":
-        where = f"step {data.get('step')}, call {data.get('call_index')}"
-        return f"tool {data.get('name')} ({where}): {data.get('status')}"
-    if "evals" in data:
-        verdicts = [f"{e['name']}={'pass' if e['passed'] else 'FAIL'}" for e in data["evals"]]
-        return f"{event_type} [{', '.join(verdicts)}]" if verdicts else event_type
-    if "code" in data:
-        return f"{event_type}: {data.get('message', data['code'])}"
-    return event_type
+
+class Cli:
+    """Runs ``switchyard`` commands as a user would, with the demo's API URL and key.
+
+    Args:
+        api_url: The API's base URL.
+        api_key: The organisation's key (``SWITCHYARD_API_KEY`` of each command).
+    """
+
+    def __init__(self, api_url: str, api_key: str) -> None:
+        self._env = {**os.environ, "SWITCHYARD_API_URL": api_url, "SWITCHYARD_API_KEY": api_key}
+
+    def show(self, *args: str) -> int:
+        """Run a command with its output on this terminal; returns its exit code."""
+        print(f"\n$ switchyard {' '.join(args)}", flush=True)
+        return subprocess.run([CLI, *args], env=self._env, check=False).returncode
+
+    def json(self, *args: str) -> Any:
+        """Run a command with ``--json``; returns what it printed.
+
+        Raises:
+            subprocess.CalledProcessError: The command failed.
+        """
+        command = [CLI, *args, "--json"]
+        done = subprocess.run(command, env=self._env, check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
 
 
 def run_example(
-    api: ApiClient,
-    settings: Settings,
-    world: OutsideWorld,
-    example: Path,
-    run_input: dict[str, Any],
+    cli: Cli, settings: Settings, world: OutsideWorld, example: Path, run_input: dict[str, Any]
 ) -> dict[str, Any]:
-    """Apply one example agent, trigger it, stream its events; returns the finished run."""
+    """Apply one example agent, start a run and watch it; returns the finished run."""
     variables = world.variables()
     assert settings.vertex_base_url
     register_model_script(settings.vertex_base_url, example, variables)
-    created = api.create_agent(render(example / "agent.yaml", variables))
-    agent_id, version = created["agent"]["agent_id"], created["version"]["version"]
-    print(f"\n== {created['agent']['name']} (agent {agent_id}, version {version})")
-    run = api.start_run(agent_id, run_input)
-    print(f"   run {run['run_id']} requested; streaming its events:")
-    for event_type, data in api.events(run["run_id"]):
-        print(f"   · {_describe(event_type, data)}")
-    return api.get(f"/v1/runs/{run['run_id']}")
+    spec_text = render(example / "agent.yaml", variables)
+    name = yaml.safe_load(spec_text)["agent"]["name"]
+    with tempfile.TemporaryDirectory() as folder:
+        spec = Path(folder) / "agent.yaml"
+        spec.write_text(spec_text)
+        cli.show("apply", "-f", str(spec))
+    cli.show("runs", "create", name, "--input", json.dumps(run_input), "--watch")
+    newest = cli.json("runs", "list", "--agent", name, "--limit", "1")["items"][0]
+    return cli.json("runs", "get", newest["run_id"])  # type: ignore[no-any-return]
 
 
 def main() -> int:
@@ -77,25 +99,21 @@ def main() -> int:
     deps = build_dependencies(settings)
     org, api_key = create_org_with_key(deps, "Demo Co")
     secret = deps.secrets.access(resources.webhook_signing_secret_id(org.org_id)).decode()
-    api = ApiClient(settings.api_url, api_key)
+    cli = Cli(settings.api_url, api_key)
     print(f"organisation {org.org_id}, API key {api_key[:16]}… (shown once, stored hashed)")
     with outside_world(secret) as world:
-        monitor = run_example(api, settings, world, PRICE_MONITOR, {"product": "widget"})
-        print(f"   → {monitor['status']}; output artifact {monitor.get('artifact_uri')}")
+        monitor = run_example(cli, settings, world, PRICE_MONITOR, {"product": "widget"})
         for hook in world.webhooks.requests:
-            print(f"   → webhook received, signature verified, id {hook.headers['webhook-id']}")
-            print("     " + json.loads(hook.body)["output"].strip().replace("\n", "\n     "))
-        trace_path = f"/v1/runs/{monitor['run_id']}/trace"
-        print(f"   → trace: GET {trace_path} ({len(api.get(trace_path).get('steps', []))} steps)")
+            print(f"→ webhook received, signature verified, id {hook.headers['webhook-id']}")
+        cli.show("runs", "trace", monitor["run_id"])
 
         ticket = {"ticket": "I can't log in, please help"}
-        gated = run_example(api, settings, world, SUPPORT_REPLY_GATE, ticket)
-        print(f"   → {gated['status']}: {(gated.get('error') or {}).get('message', '')}")
-        delivered = len(world.webhooks.requests) - 1
-        print(f"   → webhooks received for it: {delivered} (nothing unchecked is delivered)")
+        gated = run_example(cli, settings, world, SUPPORT_REPLY_GATE, ticket)
+        print(f"→ webhooks received for it: {len(world.webhooks.requests) - 1} (none: blocked)")
         for alert in world.alerts.wait_for(1, timeout_s=30):
             reason = json.loads(alert.body)["reason"]
-            print(f"   → alert received (signed): {reason['code']}: {reason['message']}")
+            print(f"→ alert received (signed): {reason['code']}: {reason['message']}")
+        cli.show("agents", "environments", "competitor-price-monitor")
     ok = (
         monitor["status"] == "delivered"
         and gated["status"] == "blocked"

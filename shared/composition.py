@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from shared.adapters.in_memory_audit_event_store import InMemoryAuditEventStore
 from shared.adapters.in_memory_audit_log import InMemoryAuditLog
 from shared.adapters.in_memory_credential_store import InMemoryCredentialStore
 from shared.adapters.in_memory_eval_result_store import InMemoryEvalResultStore
+from shared.adapters.in_memory_membership_store import InMemoryMembershipStore
 from shared.ports.agent_store import AgentStore
+from shared.ports.audit_event_store import AuditEventStore
 from shared.ports.audit_log import AuditLog
 from shared.ports.blob_store import BlobStore
 from shared.ports.credential_store import CredentialStore
@@ -23,6 +26,7 @@ from shared.ports.eval_result_store import EvalResultStore
 from shared.ports.event_publisher import EventPublisher
 from shared.ports.idempotency_store import IdempotencyStore
 from shared.ports.identity_store import IdentityStore
+from shared.ports.membership_store import MembershipStore
 from shared.ports.model_client import ModelClient
 from shared.ports.run_store import RunStore
 from shared.ports.scheduler import JobScheduler
@@ -61,6 +65,9 @@ class Dependencies:
         credentials: Credential metadata and grants (values are in ``secrets``); in-memory
             twin by default, as ``eval_results``.
         audit: The integration proxy's audit log; in-memory twin by default.
+        audit_events: Changes made through the API (not tool calls); in-memory twin by
+            default.
+        members: People's organisation memberships and roles; in-memory twin by default.
     """
 
     settings: Settings
@@ -79,6 +86,8 @@ class Dependencies:
     eval_results: EvalResultStore = field(default_factory=InMemoryEvalResultStore)
     credentials: CredentialStore = field(default_factory=InMemoryCredentialStore)
     audit: AuditLog = field(default_factory=InMemoryAuditLog)
+    audit_events: AuditEventStore = field(default_factory=InMemoryAuditEventStore)
+    members: MembershipStore = field(default_factory=InMemoryMembershipStore)
 
 
 def build_dependencies(settings: Settings) -> Dependencies:
@@ -87,11 +96,13 @@ def build_dependencies(settings: Settings) -> Dependencies:
     from shared.adapters.cloud_scheduler import CloudScheduler
     from shared.adapters.cloud_tasks_queue import CloudTasksQueue
     from shared.adapters.firestore_agent_store import FirestoreAgentStore
+    from shared.adapters.firestore_audit_event_store import FirestoreAuditEventStore
     from shared.adapters.firestore_audit_log import FirestoreAuditLog
     from shared.adapters.firestore_credential_store import FirestoreCredentialStore
     from shared.adapters.firestore_eval_result_store import FirestoreEvalResultStore
     from shared.adapters.firestore_idempotency_store import FirestoreIdempotencyStore
     from shared.adapters.firestore_identity_store import FirestoreIdentityStore
+    from shared.adapters.firestore_membership_store import FirestoreMembershipStore
     from shared.adapters.firestore_run_store import FirestoreRunStore
     from shared.adapters.firestore_trigger_store import FirestoreTriggerStore
     from shared.adapters.gcs_blob_store import GcsBlobStore
@@ -117,6 +128,8 @@ def build_dependencies(settings: Settings) -> Dependencies:
         eval_results=FirestoreEvalResultStore(database),
         credentials=FirestoreCredentialStore(database),
         audit=FirestoreAuditLog(database),
+        audit_events=FirestoreAuditEventStore(database),
+        members=FirestoreMembershipStore(database),
     )
 
 

@@ -4,11 +4,16 @@ Pub/Sub, Firestore and Cloud Storage find their emulators through Google's own e
 variables, so their default constructors already do the right thing. Cloud Tasks, Secret Manager,
 Cloud Scheduler and Vertex AI have no such variable: when the settings name an emulator, these
 factories give the real client library an insecure gRPC channel (or base URL) to it instead of
-Google's endpoint. No other code path differs between the local stack and Google Cloud.
+Google's endpoint. firebase-admin finds the Firebase Auth emulator through
+``FIREBASE_AUTH_EMULATOR_HOST`` itself (and then accepts the emulator's unsigned ID tokens). No
+other code path differs between the local stack and Google Cloud.
 """
 
 from __future__ import annotations
 
+import threading
+
+import firebase_admin
 import grpc
 from google.cloud import scheduler_v1, secretmanager, tasks_v2
 from google.cloud.firestore import Client as FirestoreClient
@@ -78,3 +83,31 @@ def genai_client(settings: Settings) -> GenaiClient:
 def firestore_client(settings: Settings) -> FirestoreClient:
     """A Firestore client; it finds the emulator through ``FIRESTORE_EMULATOR_HOST`` itself."""
     return FirestoreClient(project=settings.project_id)
+
+
+FIREBASE_APP_NAME = "switchyard"
+_firebase_lock = threading.Lock()
+
+
+def firebase_app(settings: Settings) -> firebase_admin.App:
+    """The process's firebase-admin app for the settings' project, initialised on first use.
+
+    It uses Application Default Credentials on Google Cloud (loaded lazily, when a call needs
+    them); against the Auth emulator firebase-admin needs none.
+
+    Raises:
+        RuntimeError: ``FIREBASE_AUTH_EMULATOR_HOST`` is set for a project whose id does not
+            start with ``demo-``: firebase-admin would then accept unsigned ID tokens, so
+            anyone could sign in as anyone.
+    """
+    if settings.firebase_auth_emulator_host and not settings.project_id.startswith("demo-"):
+        raise RuntimeError(
+            "FIREBASE_AUTH_EMULATOR_HOST is set for a real project: refusing unsigned ID tokens"
+        )
+    with _firebase_lock:
+        try:
+            return firebase_admin.get_app(FIREBASE_APP_NAME)
+        except ValueError:  # not initialised yet
+            return firebase_admin.initialize_app(
+                options={"projectId": settings.project_id}, name=FIREBASE_APP_NAME
+            )

@@ -176,6 +176,7 @@ RUN_DELIVERIES: Final = "deliveries"  # subcollection of runs/{id}: one outcome 
 RUN_LEASES: Final = "leases"  # subcollection of runs/{id}: who is doing one piece of work
 EVAL_RESULTS: Final = "eval_results"
 AUDIT_LOGS: Final = "audit_logs"
+AUDIT_EVENTS: Final = "audit_events"  # changes made through the API (GET /v1/audit-events)
 IDEMPOTENCY_KEYS: Final = "idempotency_keys"
 WEBHOOK_RECEIPTS: Final = "webhook_receipts"
 CREDENTIALS: Final = "credentials"
@@ -183,6 +184,7 @@ WEBHOOK_TRIGGERS: Final = "webhook_triggers"  # one per webhook agent: POST /v1/
 EVENT_SUBSCRIPTIONS: Final = "event_subscriptions"  # one per event agent, by its agent id
 CRON_STATES: Final = "cron_states"  # one per cron agent, by its agent id: the last tick
 EVENT_RECEIPTS: Final = "event_receipts"  # one per (chained agent, source run)
+MEMBERSHIPS: Final = "memberships"  # one per (organisation, Firebase uid): the role
 
 COLLECTIONS: Final = (
     ORGS,
@@ -197,6 +199,7 @@ COLLECTIONS: Final = (
     RUN_LEASES,
     EVAL_RESULTS,
     AUDIT_LOGS,
+    AUDIT_EVENTS,
     IDEMPOTENCY_KEYS,
     WEBHOOK_RECEIPTS,
     CREDENTIALS,
@@ -204,6 +207,7 @@ COLLECTIONS: Final = (
     EVENT_SUBSCRIPTIONS,
     CRON_STATES,
     EVENT_RECEIPTS,
+    MEMBERSHIPS,
 )
 
 # --- Secret Manager ------------------------------------------------------------------------

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
         secret_manager_emulator_host: ``host:port`` of the Secret Manager emulator, or None.
         scheduler_emulator_host: ``host:port`` of the Cloud Scheduler emulator, or None.
         vertex_base_url: Base URL of the Gemini emulator, or None for Vertex AI itself.
+        firebase_auth_emulator_host: ``host:port`` of the Firebase Auth emulator
+            (``FIREBASE_AUTH_EMULATOR_HOST``, which firebase-admin reads itself), or None.
         executor_url: Base URL of the executor service, the target of Cloud Tasks and pushes.
         api_url: Public base URL of the API service.
         tasks_invoker_email: Service account whose OIDC token Cloud Tasks and Pub/Sub push
@@ -63,6 +65,9 @@ class Settings(BaseSettings):
     secret_manager_emulator_host: str | None = None
     scheduler_emulator_host: str | None = None
     vertex_base_url: str | None = None
+    firebase_auth_emulator_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("FIREBASE_AUTH_EMULATOR_HOST")
+    )
     executor_url: str | None = None
     api_url: str | None = None
     tasks_invoker_email: str | None = None
@@ -82,6 +87,7 @@ class Settings(BaseSettings):
                 self.secret_manager_emulator_host,
                 self.scheduler_emulator_host,
                 self.vertex_base_url,
+                self.firebase_auth_emulator_host,
             )
         )
 

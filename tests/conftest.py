@@ -14,6 +14,7 @@ _STACK_FIELDS = (
     "secret_manager_emulator_host",
     "scheduler_emulator_host",
     "vertex_base_url",
+    "firebase_auth_emulator_host",
 )
 
 

@@ -1,7 +1,7 @@
 """Switchyard's public HTTPS API (Cloud Run service ``api``): a Flask app factory.
 
-Routes (JSON; every ``/v1`` route needs ``Authorization: Bearer <API key>`` and sees only the
-key's organisation; another organisation's resource is 404):
+Routes (JSON; every ``/v1`` route needs ``Authorization: Bearer <API key or Firebase ID token>``
+and sees only the caller's organisation; another organisation's resource is 404):
 
 =======  ==============================  ===========================================
 Method   Path                            Blueprint
@@ -14,6 +14,9 @@ GET      /v1/agents/{id}/versions        :mod:`cloudrun.api.agents` (paginated)
 POST     /v1/agents/{id}/deactivate      :mod:`cloudrun.api.agents` (and ``/activate``)
 POST     /v1/agents/{id}/trigger/        :mod:`cloudrun.api.agents` (webhook secret rotation)
          rotate-secret
+GET      /v1/agents/{id}/environments    :mod:`cloudrun.api.agents` (dev, staging, prod)
+POST     /v1/agents/{id}/environments/   :mod:`cloudrun.api.agents` (and ``/rollback``)
+         {env}/promote
 POST     /v1/agents/{id}/runs            :mod:`cloudrun.api.runs` (202; ``Idempotency-Key``)
 GET      /v1/agents/{id}/eval-stats      :mod:`cloudrun.api.evals` (``?window=1h|24h|7d``)
 GET      /v1/runs                        :mod:`cloudrun.api.runs` (paginated)
@@ -31,11 +34,17 @@ POST     /v1/credentials                 :mod:`cloudrun.api.credentials` (201; `
 GET      /v1/credentials                 :mod:`cloudrun.api.credentials` (and ``/{id}``)
 DELETE   /v1/credentials/{id}            :mod:`cloudrun.api.credentials` (revoke)
 POST     /v1/credentials/{id}/grants     :mod:`cloudrun.api.credentials` (grant to an agent)
+GET      /v1/audit-events                :mod:`cloudrun.api.audit` (``admin``; paginated)
+POST     /v1/members                     :mod:`cloudrun.api.members` (``admin``; add, set role)
+GET      /v1/members                     :mod:`cloudrun.api.members` (paginated)
+DELETE   /v1/members/{uid}               :mod:`cloudrun.api.members` (204)
+GET      /v1/me                          :mod:`cloudrun.api.members` (any caller)
 GET      /healthz                        :mod:`cloudrun.api.health` (no key)
 GET      /openapi.json                   :mod:`cloudrun.api.openapi` (no key; and ``/docs``)
 =======  ==============================  ===========================================
 
-Errors are ``application/problem+json`` (:mod:`cloudrun.api.problems`).
+Errors are ``application/problem+json`` (:mod:`cloudrun.api.problems`). Every successful
+change through ``/v1`` is recorded in the audit log (:mod:`cloudrun.api.audit`).
 """
 
 from __future__ import annotations
@@ -47,17 +56,19 @@ from flask import Blueprint, Flask
 
 from cloudrun.api import (
     agents,
+    audit,
     credentials,
     evals,
     events,
     health,
     hooks,
     keys,
+    members,
     openapi,
     runs,
     trace,
 )
-from cloudrun.api.auth import require_api_key
+from cloudrun.api.auth import authenticate
 from cloudrun.api.context import EXTENSION_KEY, ApiContext
 from cloudrun.api.problems import register_error_handlers
 from cloudrun.api.wire import ModelJSONProvider
@@ -76,6 +87,9 @@ DEFAULT_CONFIG: Mapping[str, Any] = {
     # Per API key and per instance (shared/auth/rate_limit.py says why not global).
     "RATE_LIMIT_PER_S": 20.0,
     "RATE_LIMIT_BURST": 100,
+    # Failed authentications per client address and instance (cloudrun/api/auth.py).
+    "AUTH_FAILURE_RATE_PER_S": 2.0,
+    "AUTH_FAILURE_BURST": 60,
     # How often ``GET /v1/runs/{id}?wait=`` reads the run while it waits for its end.
     "RUN_WAIT_POLL_INTERVAL_S": 0.5,
 }
@@ -105,9 +119,12 @@ def create_app(deps: Dependencies | None = None, config: Mapping[str, Any] | Non
     register_error_handlers(app)
 
     v1 = Blueprint("v1", __name__, url_prefix="/v1")
-    v1.before_request(require_api_key)
+    v1.before_request(authenticate)
+    v1.after_request(audit.record_change)
     for blueprint in (agents.bp, runs.bp, events.bp, trace.bp, evals.bp, keys.bp, credentials.bp):
         v1.register_blueprint(blueprint)
+    v1.register_blueprint(audit.bp)
+    v1.register_blueprint(members.bp)
     app.register_blueprint(v1)
     app.register_blueprint(hooks.bp)  # outside v1: senders sign instead of sending a key
     app.register_blueprint(health.bp)

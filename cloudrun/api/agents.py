@@ -12,41 +12,44 @@ made it, and never again.
 job, webhook URL and event subscription follow); ``POST /v1/agents/{id}/trigger/rotate-secret``
 with ``{"grace_period_s": 86400, "secret": null}`` gives a webhook trigger a new secret (or the
 sender's own), the old one still valid for the grace period.
+
+Environments (:mod:`shared.pipeline.environments`): ``dev``, ``staging`` and ``prod`` each run
+one version. A new agent runs version 1 in all three; each ``PUT`` moves ``dev`` to the new
+version; ``staging`` and ``prod`` move only by ``POST /v1/agents/{id}/environments/{env}/promote``
+(``{"version": 3}`` or ``{"from_environment": "staging"}``) and ``/rollback`` (``{"version": 2}``,
+an earlier version). ``GET /v1/agents/{id}/environments`` lists them.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import Field
-from werkzeug.exceptions import UnsupportedMediaType
 
+from cloudrun.api.audit import caller_actor, describe_change
 from cloudrun.api.context import caller_org_id, dependencies
-from cloudrun.api.wire import json_object, page_args, parse_body
+from cloudrun.api.wire import page_args, parse_body
+from shared.domain.agents import Agent
 from shared.domain.base import Model
-from shared.domain.spec import AgentSpec, load_agent_spec
+from shared.domain.environments import Environment, EnvironmentPointer, environment_named
+from shared.domain.spec import AgentSpec
 from shared.pipeline import agents as use_cases
+from shared.pipeline import environments
 from shared.pipeline.agents import AgentView
+from shared.pipeline.environments import EnvironmentMove
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
 
-YAML_MEDIA_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml"})
-
 
 def _spec_from_body() -> AgentSpec:
-    """The spec in the request body.
+    """The spec in the request body (:func:`shared.pipeline.agents.parse_spec`).
 
     Raises:
-        UnsupportedMediaType: Neither YAML nor JSON (HTTP 415).
-        InvalidRequestError: Code ``invalid_json``.
+        UnsupportedSpecMediaTypeError: Neither YAML nor JSON (HTTP 415).
         ValidationError: Code ``invalid_spec``, listing every problem of the spec.
     """
-    if request.mimetype in YAML_MEDIA_TYPES:
-        return load_agent_spec(request.get_data())
-    if request.is_json:
-        return load_agent_spec(json_object())
-    raise UnsupportedMediaType("send the spec as application/yaml, text/yaml or application/json")
+    return use_cases.parse_spec(request.get_data(), request.mimetype)
 
 
 class RotateSecretRequest(Model):
@@ -63,6 +66,74 @@ class RotateSecretRequest(Model):
     secret: str | None = None
 
 
+class PromoteRequest(Model):
+    """Body of ``POST /v1/agents/{id}/environments/{environment}/promote``: exactly one field.
+
+    Attributes:
+        version: The version the environment is to run; not earlier than the one it runs.
+        from_environment: Run what this other environment runs (``staging`` to promote
+            staging's version to ``prod``).
+    """
+
+    schema_version: Literal[1] = 1
+    version: int | None = Field(default=None, ge=1)
+    from_environment: Environment | None = None
+
+
+class RollbackRequest(Model):
+    """Body of ``POST /v1/agents/{id}/environments/{environment}/rollback``.
+
+    Attributes:
+        version: An earlier version than the one the environment runs.
+    """
+
+    schema_version: Literal[1] = 1
+    version: int = Field(ge=1)
+
+
+class EnvironmentList(Model):
+    """An agent's environments.
+
+    Attributes:
+        agent_id: The agent.
+        environments: ``dev``, ``staging`` and ``prod``, each with ``version``, ``updated_at``
+            and ``updated_by``.
+    """
+
+    agent_id: str
+    environments: dict[Environment, EnvironmentPointer]
+
+
+class EnvironmentChange(Model):
+    """An environment after a promotion or rollback.
+
+    Attributes:
+        agent: The agent, with its ``environments``.
+        environment: The environment moved.
+        from_version: The version it ran before.
+        to_version: The version it runs now (the same when it ran it already).
+    """
+
+    agent: Agent
+    environment: Environment
+    from_version: int
+    to_version: int
+
+
+def _changed(move: EnvironmentMove) -> EnvironmentChange:
+    if move.from_version == move.to_version:
+        g.audit_skip = True  # nothing changed
+    describe_change(
+        environment=move.environment, from_version=move.from_version, to_version=move.to_version
+    )
+    return EnvironmentChange(
+        agent=move.agent,
+        environment=move.environment,
+        from_version=move.from_version,
+        to_version=move.to_version,
+    )
+
+
 def _agent_document(view: AgentView) -> dict[str, object]:
     trigger: dict[str, Any] = view.trigger.model_dump(mode="json", exclude_none=True)
     if view.trigger.path:
@@ -75,7 +146,9 @@ def _agent_document(view: AgentView) -> dict[str, object]:
 def create_agent() -> tuple[dict[str, object], int, dict[str, str]]:
     """Create an agent from a spec: 201 with ``{"agent", "version", "trigger"}`` and a
     ``Location``."""
-    view = use_cases.create_agent(dependencies(), caller_org_id(), _spec_from_body())
+    spec = _spec_from_body()
+    view = use_cases.create_agent(dependencies(), caller_org_id(), spec, actor=caller_actor())
+    describe_change(resource_id=view.agent.agent_id, name=view.agent.name, version=1)
     location = url_for(".get_agent", agent_id=view.agent.agent_id)
     return _agent_document(view), 201, {"Location": location}
 
@@ -103,7 +176,11 @@ def update_agent(agent_id: str) -> dict[str, object]:
     The spec's name must stay the agent's name (422 ``ValidationError`` otherwise).
     """
     spec = _spec_from_body()
-    return _agent_document(use_cases.update_agent(dependencies(), caller_org_id(), agent_id, spec))
+    view = use_cases.update_agent(
+        dependencies(), caller_org_id(), agent_id, spec, actor=caller_actor()
+    )
+    describe_change(version=view.version.version, environment="dev")
+    return _agent_document(view)
 
 
 @bp.post("/<agent_id>/deactivate")
@@ -132,6 +209,7 @@ def rotate_secret(agent_id: str) -> dict[str, object]:
     view = use_cases.rotate_secret(
         dependencies(), caller_org_id(), agent_id, body.grace_period_s, body.secret
     )
+    describe_change(grace_period_s=body.grace_period_s, sender_secret=body.secret is not None)
     return _agent_document(view)
 
 
@@ -143,3 +221,47 @@ def list_versions(agent_id: str) -> Response:
         caller_org_id(), agent_id, page_size=page_size, page_token=page_token
     )
     return jsonify(page)
+
+
+@bp.get("/<agent_id>/environments")
+def list_environments(agent_id: str) -> Response:
+    """The agent's environments: ``{"agent_id", "environments": {name: {"version",
+    "updated_at", "updated_by"}}}``."""
+    found = environments.list_environments(dependencies(), caller_org_id(), agent_id)
+    return jsonify(EnvironmentList(agent_id=agent_id, environments=found))
+
+
+@bp.post("/<agent_id>/environments/<environment>/promote")
+def promote_environment(agent_id: str, environment: str) -> Response:
+    """Promote the environment to a version (or another environment's): 200 with the change.
+
+    404 ``environment_not_found`` or ``agent_version_not_found``; 409
+    ``promotion_to_earlier_version`` (roll back instead) or ``environment_changed``.
+    """
+    target = environment_named(environment)
+    body = parse_body(PromoteRequest)
+    move = environments.promote(
+        dependencies(),
+        caller_org_id(),
+        agent_id,
+        target,
+        actor=caller_actor(),
+        version=body.version,
+        from_environment=body.from_environment,
+    )
+    return jsonify(_changed(move))
+
+
+@bp.post("/<agent_id>/environments/<environment>/rollback")
+def rollback_environment(agent_id: str, environment: str) -> Response:
+    """Roll the environment back to an earlier version: 200 with the change.
+
+    404 ``environment_not_found`` or ``agent_version_not_found``; 409 ``rollback_not_earlier``
+    or ``environment_changed``.
+    """
+    target = environment_named(environment)
+    body = parse_body(RollbackRequest)
+    move = environments.rollback(
+        dependencies(), caller_org_id(), agent_id, target, body.version, actor=caller_actor()
+    )
+    return jsonify(_changed(move))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app, g
 
@@ -11,11 +11,14 @@ from shared.auth.authenticator import ApiKeyAuthenticator
 from shared.auth.rate_limit import TokenBucketLimiter
 from shared.composition import Dependencies, get_dependencies
 
+if TYPE_CHECKING:
+    from shared.auth.firebase import FirebaseIdTokens
+
 EXTENSION_KEY = "switchyard"
 
 
 class ApiContext:
-    """One app's dependencies and key authenticator, resolved on first use.
+    """One app's dependencies and authenticators, resolved on first use.
 
     Args:
         deps: The dependencies to use; None takes the process's own from
@@ -37,6 +40,25 @@ class ApiContext:
         return ApiKeyAuthenticator(self.deps.identities, self.deps.secrets, clock=self.deps.clock)
 
     @cached_property
+    def id_tokens(self) -> FirebaseIdTokens:
+        """The Firebase ID token verifier (one firebase-admin app per process).
+
+        firebase-admin is imported here, on the first request with an ID token, so that API
+        keys alone never load it.
+        """
+        from shared.auth.firebase import FirebaseIdTokens
+        from shared.gcp_clients import firebase_app
+
+        return FirebaseIdTokens(firebase_app(self.deps.settings))
+
+    @cached_property
+    def failure_limiter(self) -> TokenBucketLimiter:
+        """Failed authentications per client address on this instance
+        (``AUTH_FAILURE_RATE_PER_S``, ``AUTH_FAILURE_BURST`` in the app's config)."""
+        config = current_app.config
+        return TokenBucketLimiter(config["AUTH_FAILURE_RATE_PER_S"], config["AUTH_FAILURE_BURST"])
+
+    @cached_property
     def limiter(self) -> TokenBucketLimiter:
         """The per-key request limit of this instance (``RATE_LIMIT_PER_S``, ``RATE_LIMIT_BURST``
         in the app's config; see :mod:`shared.auth.rate_limit` for why per instance)."""
@@ -55,5 +77,5 @@ def dependencies() -> Dependencies:
 
 
 def caller_org_id() -> str:
-    """The organisation of the request's API key, set by ``require_api_key``."""
+    """The caller's organisation, set by ``cloudrun.api.auth.authenticate``."""
     return cast(str, g.org_id)

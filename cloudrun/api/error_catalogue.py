@@ -17,6 +17,7 @@ from pathlib import Path
 from cloudrun.api.auth import InsufficientScopeError
 from cloudrun.api.wire import InvalidRequestError
 from shared import errors
+from shared.auth.memberships import NotAMemberError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("shared", "cloudrun")
@@ -33,6 +34,7 @@ _CLASSES: dict[str, type[errors.SwitchyardError]] = {
         errors.RateLimitedError,
         InsufficientScopeError,
         InvalidRequestError,
+        NotAMemberError,
     )
 }
 _HTTP_CODES = {

@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from cloudrun.api.audit import caller_actor
 from cloudrun.api.context import caller_org_id, dependencies
 from cloudrun.api.wire import parse_body
 from shared.domain.base import Model
@@ -77,19 +78,15 @@ def agent_eval_stats(agent_id: str) -> Response:
     return jsonify(eval_stats(dependencies(), caller_org_id(), agent_id, window))
 
 
-def _reviewer() -> str:
-    return cast(str, g.actor)
-
-
 @bp.post("/runs/<run_id>/approve")
 def approve(run_id: str) -> Response:
     """Approve a parked run: 200 with the run (now ``passed``, on its way to delivery)."""
     body = parse_body(ReviewRequest)
-    return jsonify(approve_run(dependencies(), caller_org_id(), run_id, _reviewer(), body.note))
+    return jsonify(approve_run(dependencies(), caller_org_id(), run_id, caller_actor(), body.note))
 
 
 @bp.post("/runs/<run_id>/reject")
 def reject(run_id: str) -> Response:
     """Reject a parked run: 200 with the run (now ``blocked``; the owner is alerted)."""
     body = parse_body(ReviewRequest)
-    return jsonify(reject_run(dependencies(), caller_org_id(), run_id, _reviewer(), body.note))
+    return jsonify(reject_run(dependencies(), caller_org_id(), run_id, caller_actor(), body.note))

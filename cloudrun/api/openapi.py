@@ -46,6 +46,18 @@ public id, 32 base62 characters of secret (190 bits) and a 6-character base62 CR
 that refuses typos before any lookup. Each key has scopes (`admin` includes all); a route's
 scope is in its `x-required-scope`; a key without it gets 403 `insufficient_scope`.
 
+**People** who sign in with Firebase Authentication send their Firebase ID token instead of a
+key (revoked tokens and disabled users are refused: 401 `id_token_revoked`, `user_disabled`).
+They act for the organisation named in the `X-Switchyard-Org` header, or for their only one
+(403 `no_membership`, `not_a_member`; 400 `org_required` when they belong to several), with the
+scopes of their role there: `owner` has `admin`; `developer` has `agents:read|write`,
+`runs:read|write` and `credentials:write`; `viewer` has `agents:read` and `runs:read`.
+
+**Failed authentication** is limited per client address: past a burst, 429
+`auth_failures_rate_limited` with `Retry-After`; only refusals that cost a lookup count (a
+well-formed key or an ID token that is wrong), never a request refused offline. `OPTIONS` (CORS
+preflight) needs no credentials.
+
 **Rate limit**: each key may make `RATE_LIMIT_PER_S` requests a second (bursts of
 `RATE_LIMIT_BURST`) *per API instance*; over it, 429 `rate_limited` with `Retry-After`.
 
@@ -156,8 +168,10 @@ def _operation(rule: Rule, method: str, op: Operation, keymap: Mapping[Any, Any]
         document["security"] = []
     else:
         scope = required_scope(rule.endpoint, method)
-        document["x-required-scope"] = scope
-        document["description"] += f"\n\nRequires the `{scope}` scope."
+        document["x-required-scope"] = scope  # null: any authenticated caller
+        document["description"] += (
+            f"\n\nRequires the `{scope}` scope." if scope else "\n\nAny authenticated caller."
+        )
     if op.request is not None:
         statuses |= {400, 413, 415, 422}
         content = {"application/json": {"schema": _schema_ref(op.request, keymap, "validation")}}

@@ -13,15 +13,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cloudrun.api.agents import RotateSecretRequest
+from cloudrun.api.agents import (
+    EnvironmentChange,
+    EnvironmentList,
+    PromoteRequest,
+    RollbackRequest,
+    RotateSecretRequest,
+)
 from cloudrun.api.credentials import CredentialDocument
 from cloudrun.api.evals import ReviewRequest
+from cloudrun.api.members import Me
 from cloudrun.api.runs import MAX_WAIT_S, RunRequest
 from cloudrun.api.wire import MAX_PAGE_SIZE
 from shared.auth.keys import ApiKeyView, CreatedApiKey, NewApiKey, RotateApiKey
+from shared.auth.members import NewMember
 from shared.domain.agents import Agent, AgentVersion, Page
+from shared.domain.audit_events import AuditEvent
 from shared.domain.base import Model
 from shared.domain.credentials import Credential, Grant
+from shared.domain.members import Membership
 from shared.domain.runs import Run, RunStatus
 from shared.domain.triggers import TriggerInfo
 from shared.proxy.vault import NewCredential
@@ -184,8 +194,8 @@ class Operation:
 OPERATIONS: Mapping[str, Operation] = {
     "v1.agents.create_agent": Operation(
         "Create an agent",
-        "Stores the spec as version 1 and sets up its trigger. A new webhook "
-        "trigger's `signing_secret` is shown in this response only.",
+        "Stores the spec as version 1, which `dev`, `staging` and `prod` all run, and sets up "
+        "its trigger. A new webhook trigger's `signing_secret` is shown in this response only.",
         {201: AgentDocument},
         SPEC_BODY,
         True,
@@ -199,7 +209,8 @@ OPERATIONS: Mapping[str, Operation] = {
     ),
     "v1.agents.update_agent": Operation(
         "Store a new version",
-        "The spec's name must stay the agent's name.",
+        "The spec's name must stay the agent's name. The new version goes to `dev`; `staging` "
+        "and `prod` keep theirs until promoted.",
         {200: AgentDocument},
         SPEC_BODY,
         True,
@@ -227,9 +238,37 @@ OPERATIONS: Mapping[str, Operation] = {
         RotateSecretRequest,
         errors=(409,),
     ),
+    "v1.agents.list_environments": Operation(
+        "List an agent's environments",
+        "`dev`, `staging` and `prod`, each with its version, `updated_at` and `updated_by`. A "
+        "new agent runs version 1 in all three; each new version moves `dev`; `staging` and "
+        "`prod` move only by promotion and rollback.",
+        {200: EnvironmentList},
+    ),
+    "v1.agents.promote_environment": Operation(
+        "Promote an environment",
+        "Send `version`, or `from_environment` to run what another environment runs. The "
+        "version must not be earlier than the one the environment runs (409 "
+        "`promotion_to_earlier_version`: roll back instead); 409 `environment_changed` when it "
+        "moved meanwhile. Environments: `dev`, `staging`, `prod` (404 `environment_not_found`).",
+        {200: EnvironmentChange},
+        PromoteRequest,
+        True,
+        errors=(409,),
+    ),
+    "v1.agents.rollback_environment": Operation(
+        "Roll an environment back",
+        "To any earlier version of the agent, in one call (409 `rollback_not_earlier` "
+        "otherwise; 404 `agent_version_not_found` for a version the agent does not have).",
+        {200: EnvironmentChange},
+        RollbackRequest,
+        True,
+        errors=(409,),
+    ),
     "v1.runs.trigger_run": Operation(
         "Start a run",
-        "Runs the agent's latest version. Honours `Idempotency-Key` (24 h): a "
+        "Runs the version the requested `environment` (`prod` by default) runs now; the run "
+        "records both. Honours `Idempotency-Key` (24 h): a "
         "retry gets the first answer with `Idempotent-Replayed: true`.",
         {202: Run},
         RunRequest,
@@ -333,8 +372,9 @@ OPERATIONS: Mapping[str, Operation] = {
     ),
     "v1.keys.list_keys": Operation(
         "List API keys",
-        "Every key of the organisation, oldest first, without secrets.",
+        "The organisation's keys, oldest first, without secrets.",
         {200: Page[ApiKeyView]},
+        parameters=PAGING,
     ),
     "v1.keys.revoke_key": Operation(
         "Revoke an API key",
@@ -388,6 +428,55 @@ OPERATIONS: Mapping[str, Operation] = {
         {"type": "object"},
         public=True,
         errors=(400, 401, 404, 409, 413, 503),
+    ),
+    "v1.audit.list_audit_events": Operation(
+        "List audit events",
+        "Every change made through the API (who, what, when), newest first. `resource_id` "
+        "needs `resource_type` (422 `resource_type_required`).",
+        {200: Page[AuditEvent]},
+        parameters=(
+            *PAGING,
+            query(
+                "resource_type",
+                {"type": "string"},
+                "Only events about this type of resource: `agent`, `run`, `api_key`, `credential`.",
+            ),
+            query("resource_id", {"type": "string"}, "Only events about this resource."),
+        ),
+    ),
+    "v1.members.add_member": Operation(
+        "Add a member or set a member's role",
+        "Names the person by Firebase `uid` or by `email` (404 `user_not_found` when no user "
+        "has it). 201 when added, 200 when the person was a member (the role is replaced).",
+        {201: Membership, 200: Membership},
+        NewMember,
+        True,
+        errors=(404,),  # user_not_found
+    ),
+    "v1.members.list_members": Operation(
+        "List members",
+        "The organisation's people and roles, by uid.",
+        {200: Page[Membership]},
+        parameters=PAGING,
+    ),
+    "v1.members.remove_member": Operation(
+        "Remove a member",
+        "Their ID tokens stop working for this organisation from the next request.",
+        {204: None},
+    ),
+    "v1.members.get_me": Operation(
+        "Who am I",
+        "The caller's actor, organisation and scopes; a person's uid and role, a key's id.",
+        {200: Me},
+        parameters=(
+            {
+                "name": "X-Switchyard-Org",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The organisation a signed-in person acts for (ID tokens only).",
+            },
+        ),
     ),
     "health.healthz": Operation("Liveness", "Touches no dependency.", {200: Health}, public=True),
     "docs.openapi": Operation(

@@ -1,7 +1,9 @@
 """Runs: start one manually, read one (optionally waiting for its end), list them, cancel one.
 
 ``POST /v1/agents/{id}/runs`` answers 202: the run is accepted and queued on ``run-requested``;
-the pipeline carries on asynchronously (follow ``GET /v1/runs/{id}/events``).
+the pipeline carries on asynchronously (follow ``GET /v1/runs/{id}/events``). The body's
+``environment`` (``dev``, ``staging``, ``prod``; ``prod`` by default) says which version runs:
+the one that environment runs now, pinned on the run with the environment's name.
 
 It honours ``Idempotency-Key`` (IETF draft-ietf-httpapi-idempotency-key-header): a Structured
 Field string (``"8e03978e-..."``; a bare token is accepted too), 1 to 255 printable ASCII
@@ -28,12 +30,14 @@ import math
 import re
 from typing import Any, Literal
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from pydantic import Field
 
+from cloudrun.api.audit import caller_actor, describe_change
 from cloudrun.api.context import caller_org_id, dependencies
 from cloudrun.api.wire import invalid_parameter, page_args, parse_body
 from shared.domain.base import Model
+from shared.domain.environments import DEFAULT_ENVIRONMENT, Environment
 from shared.domain.runs import RunStatus
 from shared.pipeline.cancellation import cancel_run
 from shared.pipeline.trigger import request_run
@@ -48,14 +52,17 @@ MAX_WAIT_S = 60.0
 
 
 class RunRequest(Model):
-    """Body of ``POST /v1/agents/{id}/runs``; an empty body is an empty input.
+    """Body of ``POST /v1/agents/{id}/runs``; an empty body is an empty input in ``prod``.
 
     Attributes:
         input: The run's input object, at most 256 KiB as JSON.
+        environment: The environment to run in (``dev``, ``staging``, ``prod``): the run pins
+            the version it runs now.
     """
 
     schema_version: Literal[1] = 1
     input: dict[str, Any] = Field(default_factory=dict)
+    environment: Environment = DEFAULT_ENVIRONMENT
 
 
 def _status_arg() -> RunStatus | None:
@@ -93,14 +100,17 @@ def _idempotency_key() -> str | None:
 
 @bp.post("/agents/<agent_id>/runs")
 def trigger_run(agent_id: str) -> tuple[Response, int, dict[str, str]]:
-    """Start a run of the agent's latest version: 202 with the run and a ``Location``."""
+    """Start a run of the version the requested environment (``prod`` by default) runs: 202
+    with the run and a ``Location``."""
     body = parse_body(RunRequest)
     key = _idempotency_key()
     deps, org_id = dependencies(), caller_org_id()
     if key is None:
-        run = request_run(deps, org_id, agent_id, body.input)
+        run = request_run(deps, org_id, agent_id, body.input, environment=body.environment)
+        describe_change(run.run_id, agent_id=agent_id, environment=body.environment)
         return jsonify(run), 202, {"Location": url_for(".get_run", run_id=run.run_id)}
-    outcome = request_run_once(deps, org_id, agent_id, body.input, key)
+    outcome = request_run_once(deps, org_id, agent_id, body.input, key, body.environment)
+    describe_change(outcome.body["run_id"], agent_id=agent_id, environment=body.environment)
     headers = {"Location": url_for(".get_run", run_id=outcome.body["run_id"])}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -134,8 +144,7 @@ def get_run(run_id: str) -> Response:
 @bp.post("/runs/<run_id>/cancel")
 def cancel(run_id: str) -> Response:
     """Cancel the run: 200 with it, ``cancelled`` (idempotent); 409 when it has ended."""
-    cancelled_by = f"api_key:{getattr(g, 'api_key_id', None) or 'unknown'}"
-    return jsonify(cancel_run(dependencies(), caller_org_id(), run_id, cancelled_by))
+    return jsonify(cancel_run(dependencies(), caller_org_id(), run_id, caller_actor()))
 
 
 @bp.get("/runs")

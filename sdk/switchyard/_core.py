@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -106,9 +106,37 @@ class Call:
         return kwargs
 
 
-def client_headers(api_key: str) -> dict[str, str]:
-    """Headers every request carries."""
-    return {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
+Credential = str | Callable[[], str]
+"""An API key, or a token provider: a callable giving a valid bearer token (a Firebase ID token
+from :class:`switchyard.firebase.FirebaseSession`) each time it is called."""
+
+ORG_HEADER = "X-Switchyard-Org"  # the organisation a signed-in person acts for
+
+
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` on every request, from a key or a token provider.
+
+    A provider is asked on every request (and every retry), so a token it refreshed is used at
+    once.
+    """
+
+    def __init__(self, credential: Credential) -> None:
+        self._credential = credential
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the header (httpx's hook, for sync and async clients alike)."""
+        credential = self._credential
+        token = credential if isinstance(credential, str) else credential()
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+def client_headers(org_id: str | None = None) -> dict[str, str]:
+    """Headers every request carries (``X-Switchyard-Org`` when ``org_id`` is given)."""
+    headers = {"User-Agent": USER_AGENT}
+    if org_id:
+        headers[ORG_HEADER] = org_id
+    return headers
 
 
 def spec_call(method: str, path: str, spec: str | Mapping[str, Any]) -> Call:
@@ -118,12 +146,21 @@ def spec_call(method: str, path: str, spec: str | Mapping[str, Any]) -> Call:
     return Call(method, path, json_body=dict(spec))
 
 
-def run_call(agent_id: str, run_input: Mapping[str, Any] | None, key: str | None) -> Call:
-    """Start a run; a random ``Idempotency-Key`` makes the client's retries safe."""
+def run_call(
+    agent_id: str,
+    run_input: Mapping[str, Any] | None,
+    key: str | None,
+    environment: str | None = None,
+) -> Call:
+    """Start a run (in ``environment``, the API's default ``prod`` when None); a random
+    ``Idempotency-Key`` makes the client's retries safe."""
+    body: dict[str, Any] = {"input": dict(run_input or {})}
+    if environment is not None:
+        body["environment"] = environment
     return Call(
         "POST",
         f"/v1/agents/{agent_id}/runs",
-        json_body={"input": dict(run_input or {})},
+        json_body=body,
         headers={"Idempotency-Key": key or str(uuid.uuid4())},
     )
 

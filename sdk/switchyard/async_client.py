@@ -22,18 +22,21 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying
 
 from switchyard import _core
+from switchyard._management import AsyncManagementMethods
 from switchyard.errors import TransportError, error_from_response
 from switchyard.models import Agent, AgentDetail, AgentVersion, Page, Run, RunEvent, Trace
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class AsyncClient:
+class AsyncClient(AsyncManagementMethods):
     """An asynchronous Switchyard API client (httpx); see :class:`switchyard.Client`.
 
     Args:
         base_url: The API's URL.
-        api_key: An API key.
+        api_key: An API key, or a token provider (called on every request; see
+            :class:`switchyard.Client`).
+        org_id: The organisation a signed-in person acts for (``X-Switchyard-Org``).
         timeout_s: Seconds for connecting and for each read.
         retry: When to retry 429, 503 and dropped connections.
         transport: An httpx async transport to send through.
@@ -42,8 +45,9 @@ class AsyncClient:
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        api_key: _core.Credential,
         *,
+        org_id: str | None = None,
         timeout_s: float = 30.0,
         retry: _core.RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -52,7 +56,8 @@ class AsyncClient:
         self._retry = retry or _core.RetryPolicy()
         self._http = httpx.AsyncClient(
             base_url=base_url,
-            headers=_core.client_headers(api_key),
+            headers=_core.client_headers(org_id),
+            auth=_core.BearerAuth(api_key),
             timeout=timeout_s,
             transport=transport,
         )
@@ -128,9 +133,11 @@ class AsyncClient:
         run_input: Mapping[str, Any] | None = None,
         *,
         idempotency_key: str | None = None,
+        environment: str | None = None,
     ) -> Run:
         """Start a run (see :meth:`switchyard.Client.create_run`)."""
-        return await self._get(_core.run_call(agent_id, run_input, idempotency_key), Run)
+        call = _core.run_call(agent_id, run_input, idempotency_key, environment)
+        return await self._get(call, Run)
 
     async def get_run(self, run_id: str, *, wait_s: float = 0.0) -> Run:
         """The run; with ``wait_s`` (at most 60), once it has ended or the wait has passed."""

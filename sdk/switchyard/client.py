@@ -25,18 +25,26 @@ from pydantic import BaseModel
 from tenacity import Retrying
 
 from switchyard import _core
+from switchyard._management import ManagementMethods
 from switchyard.errors import TransportError, error_from_response
 from switchyard.models import Agent, AgentDetail, AgentVersion, Page, Run, RunEvent, Trace
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class Client:
+class Client(ManagementMethods):
     """A synchronous Switchyard API client (httpx).
+
+    Besides agents and runs, it manages environments (``list_environments``, ``promote``,
+    ``rollback``), API keys (``create_key``, ``list_keys``, ``revoke_key``) and reads the
+    audit log (``list_audit_events``): :class:`switchyard._management.ManagementMethods`.
 
     Args:
         base_url: The API's URL, such as ``https://api.example.com``.
-        api_key: An API key (``sy_live_...``).
+        api_key: An API key (``sy_live_...``), or a token provider such as a
+            :class:`switchyard.firebase.FirebaseSession` (asked for a token on every request).
+        org_id: The organisation a signed-in person acts for (``X-Switchyard-Org``); needed
+            only by people of several organisations.
         timeout_s: Seconds for connecting and for each read.
         retry: When to retry 429, 503 and dropped connections; ``RetryPolicy(max_retries=0)``
             turns retrying off.
@@ -46,8 +54,9 @@ class Client:
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        api_key: _core.Credential,
         *,
+        org_id: str | None = None,
         timeout_s: float = 30.0,
         retry: _core.RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -56,7 +65,8 @@ class Client:
         self._retry = retry or _core.RetryPolicy()
         self._http = httpx.Client(
             base_url=base_url,
-            headers=_core.client_headers(api_key),
+            headers=_core.client_headers(org_id),
+            auth=_core.BearerAuth(api_key),
             timeout=timeout_s,
             transport=transport,
         )
@@ -152,20 +162,24 @@ class Client:
         run_input: Mapping[str, Any] | None = None,
         *,
         idempotency_key: str | None = None,
+        environment: str | None = None,
     ) -> Run:
-        """Start a run of the agent's latest version (accepted, not finished).
+        """Start a run of the version an environment runs (accepted, not finished).
 
         Args:
             agent_id: The agent.
             run_input: The run's input object.
             idempotency_key: Makes retries by you safe too; a random one is used otherwise
                 (which makes the client's own retries safe).
+            environment: ``dev``, ``staging`` or ``prod``; None is the API's default,
+                ``prod``.
 
         Raises:
             NotFoundError: No such agent.
             ConflictError: The agent is inactive, or the key is in flight.
         """
-        return self._get(_core.run_call(agent_id, run_input, idempotency_key), Run)
+        call = _core.run_call(agent_id, run_input, idempotency_key, environment)
+        return self._get(call, Run)
 
     def get_run(self, run_id: str, *, wait_s: float = 0.0) -> Run:
         """The run; with ``wait_s`` (at most 60), once it has ended or the wait has passed.

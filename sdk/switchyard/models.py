@@ -40,8 +40,17 @@ class Page(ApiModel, Generic[T]):
     next_page_token: str | None = None
 
 
+class EnvironmentPointer(ApiModel):
+    """Which version an environment (``dev``, ``staging``, ``prod``) runs, since when, by whom."""
+
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
 class Agent(ApiModel):
-    """An agent: a name and its numbered, immutable versions."""
+    """An agent: a name, its numbered, immutable versions, and the version each environment
+    runs (a new agent runs version 1 everywhere; each new version moves ``dev``)."""
 
     agent_id: str
     org_id: str
@@ -50,6 +59,7 @@ class Agent(ApiModel):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    environments: dict[str, EnvironmentPointer] = Field(default_factory=dict)
 
 
 class AgentVersion(ApiModel):
@@ -93,6 +103,7 @@ class Run(ApiModel):
     org_id: str
     agent_id: str
     agent_version: int
+    environment: str | None = None
     status: str
     trigger: str = "manual"
     input: dict[str, Any] = Field(default_factory=dict)
@@ -137,3 +148,55 @@ class Trace(ApiModel):
     status: str
     steps: list[dict[str, Any]] = Field(default_factory=list)
     tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Environments(ApiModel):
+    """An agent's environments (``GET /v1/agents/{id}/environments``)."""
+
+    agent_id: str
+    environments: dict[str, EnvironmentPointer]
+
+
+class EnvironmentChange(ApiModel):
+    """An environment after a promotion or rollback; ``from_version == to_version`` when it
+    ran that version already."""
+
+    agent: Agent
+    environment: str
+    from_version: int
+    to_version: int
+
+
+class ApiKey(ApiModel):
+    """An API key's record: everything but its secret."""
+
+    key_id: str
+    name: str
+    mode: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked: bool = False
+    revoked_at: datetime | None = None
+    rotated_to: str | None = None
+    last_used_at: datetime | None = None
+
+
+class CreatedApiKey(ApiModel):
+    """A new key: ``key`` is shown this once; store it now."""
+
+    key: str
+    api_key: ApiKey
+
+
+class AuditEvent(ApiModel):
+    """One change made through the API: who did what to which resource, and when."""
+
+    event_id: str
+    org_id: str
+    actor: str
+    action: str
+    resource_type: str
+    resource_id: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    at: datetime

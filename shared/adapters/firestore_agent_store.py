@@ -31,6 +31,7 @@ from shared.adapters.records import (
     next_version,
     version_not_found,
     with_active,
+    with_environment,
 )
 from shared.adapters.store_support import (
     check_page_size,
@@ -42,6 +43,7 @@ from shared.adapters.store_support import (
     utc_now,
 )
 from shared.domain.agents import Agent, AgentVersion, Page
+from shared.domain.environments import SYSTEM_ACTOR, Environment
 from shared.domain.spec import AgentSpec
 from shared.ports.agent_store import AgentStore
 from shared.resources import AGENT_VERSIONS, AGENTS
@@ -70,13 +72,15 @@ class FirestoreAgentStore(AgentStore):
         self._agents = client.collection(AGENTS)
 
     @firestore_errors()
-    def create_agent(self, org_id: str, spec: AgentSpec) -> tuple[Agent, AgentVersion]:
+    def create_agent(
+        self, org_id: str, spec: AgentSpec, *, actor: str = SYSTEM_ACTOR
+    ) -> tuple[Agent, AgentVersion]:
         """See :meth:`AgentStore.create_agent`.
 
         Raises:
             ConflictError: Code ``agent_name_taken``.
         """
-        agent, version = new_agent(new_id(), org_id, spec, utc_now())
+        agent, version = new_agent(new_id(), org_id, spec, utc_now(), actor)
         ref = self._agents.document(agent.agent_id)
         same_name = (
             self._agents.where(filter=firestore.FieldFilter("org_id", "==", org_id))
@@ -94,7 +98,9 @@ class FirestoreAgentStore(AgentStore):
         return agent, version
 
     @firestore_errors()
-    def add_version(self, org_id: str, agent_id: str, spec: AgentSpec) -> AgentVersion:
+    def add_version(
+        self, org_id: str, agent_id: str, spec: AgentSpec, *, actor: str = SYSTEM_ACTOR
+    ) -> AgentVersion:
         """See :meth:`AgentStore.add_version`.
 
         Raises:
@@ -105,7 +111,7 @@ class FirestoreAgentStore(AgentStore):
 
         def body(transaction: firestore.Transaction) -> AgentVersion:
             agent = _read_agent(ref, org_id, transaction)
-            updated, version = next_version(agent, spec, utc_now())
+            updated, version = next_version(agent, spec, utc_now(), actor)
             transaction.set(ref, _AGENT.encode(updated))
             transaction.create(_version_ref(ref, version.version), _VERSION.encode(version))
             return version
@@ -126,6 +132,35 @@ class FirestoreAgentStore(AgentStore):
             updated = with_active(agent, active, utc_now())
             if updated != agent:
                 transaction.set(ref, _AGENT.encode(updated))
+            return updated
+
+        return run_transaction(self._client, body)
+
+    @firestore_errors()
+    def set_environment(
+        self,
+        org_id: str,
+        agent_id: str,
+        environment: Environment,
+        version: int,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> Agent:
+        """See :meth:`AgentStore.set_environment`: read and write in one transaction.
+
+        Raises:
+            NotFoundError: Code ``agent_not_found`` or ``agent_version_not_found``.
+            ConflictError: Code ``environment_changed``.
+        """
+        ref = self._agent_ref(agent_id)
+
+        def body(transaction: firestore.Transaction) -> Agent:
+            agent = _read_agent(ref, org_id, transaction)
+            updated = with_environment(
+                agent, environment, version, utc_now(), actor, expected_version
+            )
+            transaction.set(ref, _AGENT.encode(updated))
             return updated
 
         return run_transaction(self._client, body)

@@ -24,6 +24,7 @@ from shared.adapters.store_support import (
     check_page_size,
     decode_page_token,
     encode_page_token,
+    is_document_id,
     make_page,
 )
 from shared.domain.agents import Page
@@ -66,10 +67,16 @@ class FirestoreCredentialStore(CredentialStore):
     @firestore_errors()
     def get(self, credential_id: str) -> Credential:
         """See :meth:`CredentialStore.get`."""
-        snapshot = self._collection.document(credential_id).get()
+        snapshot = self._reference(credential_id).get()
         if not snapshot.exists:
-            raise NotFoundError("credential_not_found", f"no credential {credential_id}")
+            raise _not_found(credential_id)
         return _CREDENTIAL.decode(snapshot_data(snapshot))
+
+    def _reference(self, credential_id: str) -> firestore.DocumentReference:
+        # An id Firestore cannot take as a document id ("__x__", "a/b") names no credential.
+        if not is_document_id(credential_id):
+            raise _not_found(credential_id)
+        return self._collection.document(credential_id)
 
     @firestore_errors()
     def list_for_org(
@@ -93,12 +100,12 @@ class FirestoreCredentialStore(CredentialStore):
         )
 
     def _change(self, credential_id: str, change: Any) -> Credential:
-        reference = self._collection.document(credential_id)
+        reference = self._reference(credential_id)
 
         def body(transaction: firestore.Transaction) -> Credential:
             snapshot = reference.get(transaction=transaction)
             if not snapshot.exists:
-                raise NotFoundError("credential_not_found", f"no credential {credential_id}")
+                raise _not_found(credential_id)
             updated: Credential = change(_CREDENTIAL.decode(snapshot_data(snapshot)))
             transaction.set(reference, _CREDENTIAL.encode(updated))
             return updated
@@ -131,3 +138,7 @@ class FirestoreCredentialStore(CredentialStore):
     def record_use(self, credential_id: str, at: datetime) -> None:
         """See :meth:`CredentialStore.record_use`."""
         self._collection.document(credential_id).update({"last_used_at": at})
+
+
+def _not_found(credential_id: str) -> NotFoundError:
+    return NotFoundError("credential_not_found", f"no credential {credential_id}")

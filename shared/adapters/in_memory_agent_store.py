@@ -15,6 +15,7 @@ from shared.adapters.records import (
     next_version,
     version_not_found,
     with_active,
+    with_environment,
 )
 from shared.adapters.store_support import (
     check_page_size,
@@ -25,6 +26,7 @@ from shared.adapters.store_support import (
     utc_now,
 )
 from shared.domain.agents import Agent, AgentVersion, Page
+from shared.domain.environments import SYSTEM_ACTOR, Environment
 from shared.domain.spec import AgentSpec
 from shared.ports.agent_store import AgentStore
 
@@ -37,13 +39,15 @@ class InMemoryAgentStore(AgentStore):
         self._agents: dict[str, Agent] = {}
         self._versions: dict[str, dict[int, AgentVersion]] = {}
 
-    def create_agent(self, org_id: str, spec: AgentSpec) -> tuple[Agent, AgentVersion]:
+    def create_agent(
+        self, org_id: str, spec: AgentSpec, *, actor: str = SYSTEM_ACTOR
+    ) -> tuple[Agent, AgentVersion]:
         """See :meth:`AgentStore.create_agent`.
 
         Raises:
             ConflictError: Code ``agent_name_taken``.
         """
-        agent, version = new_agent(new_id(), org_id, spec, utc_now())
+        agent, version = new_agent(new_id(), org_id, spec, utc_now(), actor)
         with self._lock:
             if any(a.org_id == org_id and a.name == spec.name for a in self._agents.values()):
                 raise agent_name_taken(spec.name)
@@ -51,7 +55,9 @@ class InMemoryAgentStore(AgentStore):
             self._versions[agent.agent_id] = {1: version.model_copy(deep=True)}
         return agent, version
 
-    def add_version(self, org_id: str, agent_id: str, spec: AgentSpec) -> AgentVersion:
+    def add_version(
+        self, org_id: str, agent_id: str, spec: AgentSpec, *, actor: str = SYSTEM_ACTOR
+    ) -> AgentVersion:
         """See :meth:`AgentStore.add_version`.
 
         Raises:
@@ -59,7 +65,7 @@ class InMemoryAgentStore(AgentStore):
             ValidationError: Code ``agent_name_mismatch``.
         """
         with self._lock:
-            updated, version = next_version(self._agent(org_id, agent_id), spec, utc_now())
+            updated, version = next_version(self._agent(org_id, agent_id), spec, utc_now(), actor)
             self._agents[agent_id] = updated
             self._versions[agent_id][version.version] = version.model_copy(deep=True)
         return version
@@ -72,6 +78,30 @@ class InMemoryAgentStore(AgentStore):
         """
         with self._lock:
             updated = with_active(self._agent(org_id, agent_id), active, utc_now())
+            self._agents[agent_id] = updated
+        return updated
+
+    def set_environment(
+        self,
+        org_id: str,
+        agent_id: str,
+        environment: Environment,
+        version: int,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> Agent:
+        """See :meth:`AgentStore.set_environment`.
+
+        Raises:
+            NotFoundError: Code ``agent_not_found`` or ``agent_version_not_found``.
+            ConflictError: Code ``environment_changed``.
+        """
+        with self._lock:
+            agent = self._agent(org_id, agent_id)
+            updated = with_environment(
+                agent, environment, version, utc_now(), actor, expected_version
+            )
             self._agents[agent_id] = updated
         return updated
 

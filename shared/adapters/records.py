@@ -20,6 +20,12 @@ import pydantic
 
 from shared.domain.agents import Agent, AgentVersion
 from shared.domain.deliveries import DeliveryResult
+from shared.domain.environments import (
+    NEW_VERSION_ENVIRONMENT,
+    Environment,
+    initial_environments,
+    moved,
+)
 from shared.domain.runs import Run, RunEvent, RunStatus, can_transition
 from shared.domain.spec import AgentSpec
 from shared.domain.steps import ModelStep, ToolCallResult
@@ -203,9 +209,9 @@ def delivery_recorded(run: Run, result: DeliveryResult, now: datetime) -> RunCha
 
 
 def new_agent(
-    agent_id: str, org_id: str, spec: AgentSpec, now: datetime
+    agent_id: str, org_id: str, spec: AgentSpec, now: datetime, actor: str
 ) -> tuple[Agent, AgentVersion]:
-    """A new agent named after ``spec``, and ``spec`` as its version 1."""
+    """A new agent named after ``spec``, ``spec`` as its version 1, in every environment."""
     agent = Agent(
         agent_id=agent_id,
         org_id=org_id,
@@ -213,14 +219,17 @@ def new_agent(
         latest_version=1,
         created_at=now,
         updated_at=now,
+        environments=initial_environments(1, now, actor),
     )
     return agent, AgentVersion(
         agent_id=agent_id, org_id=org_id, version=1, spec=spec, created_at=now
     )
 
 
-def next_version(agent: Agent, spec: AgentSpec, now: datetime) -> tuple[Agent, AgentVersion]:
-    """``agent`` with ``spec`` as its next version, and that version.
+def next_version(
+    agent: Agent, spec: AgentSpec, now: datetime, actor: str
+) -> tuple[Agent, AgentVersion]:
+    """``agent`` with ``spec`` as its next version (``dev`` moved to it), and that version.
 
     Raises:
         ValidationError: Code ``agent_name_mismatch``: ``spec.name`` is not the agent's name.
@@ -232,7 +241,10 @@ def next_version(agent: Agent, spec: AgentSpec, now: datetime) -> tuple[Agent, A
             errors=[{"field": "agent.name", "message": f"must be {agent.name!r}"}],
         )
     number = agent.latest_version + 1
-    updated = agent.model_copy(update={"latest_version": number, "updated_at": now})
+    environments = moved(agent.environment_pointers(), NEW_VERSION_ENVIRONMENT, number, now, actor)
+    updated = agent.model_copy(
+        update={"latest_version": number, "updated_at": now, "environments": environments}
+    )
     version = AgentVersion(
         agent_id=agent.agent_id, org_id=agent.org_id, version=number, spec=spec, created_at=now
     )
@@ -244,6 +256,34 @@ def with_active(agent: Agent, active: bool, now: datetime) -> Agent:
     if agent.active == active:
         return agent
     return agent.model_copy(update={"active": active, "updated_at": now})
+
+
+def with_environment(
+    agent: Agent,
+    environment: Environment,
+    version: int,
+    now: datetime,
+    actor: str,
+    expected_version: int | None,
+) -> Agent:
+    """``agent`` with ``environment`` at ``version``: a compare-and-set of its pointer.
+
+    Raises:
+        NotFoundError: Code ``agent_version_not_found``: the agent has no such version.
+        ConflictError: Code ``environment_changed``: ``expected_version`` is given and the
+            environment runs another version now (someone moved it meanwhile).
+    """
+    if not 1 <= version <= agent.latest_version:
+        raise version_not_found(agent.agent_id, version)
+    current = agent.version_in(environment)
+    if expected_version is not None and current != expected_version:
+        raise ConflictError(
+            "environment_changed",
+            f"{environment} of agent {agent.agent_id} moved to version {current} meanwhile; "
+            "read it again and retry",
+        )
+    environments = moved(agent.environment_pointers(), environment, version, now, actor)
+    return agent.model_copy(update={"environments": environments})
 
 
 def _utc(moment: datetime) -> datetime:

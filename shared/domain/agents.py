@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
+from pydantic import Field, field_validator
+
 from shared.domain.base import Model
+from shared.domain.environments import (
+    ENVIRONMENTS,
+    SYSTEM_ACTOR,
+    Environment,
+    EnvironmentPointer,
+)
 from shared.domain.spec import AgentSpec
 
 T = TypeVar("T")
@@ -82,6 +90,9 @@ class Agent(Model):
         active: False once deactivated; inactive agents start no runs.
         created_at: When created (UTC).
         updated_at: When the latest version was added (UTC).
+        environments: Which version each environment (``dev``, ``staging``, ``prod``) runs. A
+            new agent has version 1 in all three; each new version moves ``dev``; ``staging``
+            and ``prod`` move by promotion and rollback (:mod:`shared.domain.environments`).
     """
 
     schema_version: Literal[1] = 1
@@ -92,6 +103,28 @@ class Agent(Model):
     active: bool = True
     created_at: datetime
     updated_at: datetime
+    environments: dict[Environment, EnvironmentPointer] = Field(default_factory=dict)
+
+    @field_validator("environments")
+    @classmethod
+    def _in_order(
+        cls, value: dict[Environment, EnvironmentPointer]
+    ) -> dict[Environment, EnvironmentPointer]:
+        # dev, staging, prod, however the store ordered the map
+        return {name: value[name] for name in ENVIRONMENTS if name in value}
+
+    def environment_pointers(self) -> dict[Environment, EnvironmentPointer]:
+        """Every environment's pointer. An agent stored before environments existed ran its
+        latest version everywhere: such an environment shows that version, moved at the
+        agent's ``updated_at`` by ``system``."""
+        legacy = EnvironmentPointer(
+            version=self.latest_version, updated_at=self.updated_at, updated_by=SYSTEM_ACTOR
+        )
+        return {name: self.environments.get(name, legacy) for name in ENVIRONMENTS}
+
+    def version_in(self, environment: Environment) -> int:
+        """The version ``environment`` runs (see :meth:`environment_pointers`)."""
+        return self.environment_pointers()[environment].version
 
 
 class AgentVersion(Model):

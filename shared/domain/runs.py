@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.domain.base import Model
+from shared.domain.environments import Environment
 
 
 class RunStatus(StrEnum):
@@ -123,7 +124,10 @@ class Run(Model):
         run_id: Random id.
         org_id: Owning organisation.
         agent_id: The agent.
-        agent_version: The version the run pinned when it was created.
+        agent_version: The version the run pinned when it was created: the one its
+            ``environment`` ran then.
+        environment: The environment the run was started in (``dev``, ``staging``, ``prod``);
+            None for runs made before environments existed.
         status: Where the run is.
         trigger: What started it.
         input: The run's input object.
@@ -142,6 +146,7 @@ class Run(Model):
     org_id: str
     agent_id: str
     agent_version: int
+    environment: Environment | None = None
     status: RunStatus = RunStatus.REQUESTED
     trigger: TriggerKind = TriggerKind.MANUAL
     input: dict[str, Any] = Field(default_factory=dict)

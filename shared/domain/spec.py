@@ -36,12 +36,15 @@ from pydantic import (
     AnyHttpUrl,
     Field,
     SerializerFunctionWrapHandler,
+    StrictFloat,
+    StrictInt,
     field_validator,
     model_serializer,
     model_validator,
 )
 
 from shared.domain.base import Model
+from shared.domain.environments import DEFAULT_ENVIRONMENT, Environment
 from shared.domain.http_tools import HttpToolSpec
 from shared.errors import ValidationError
 
@@ -81,8 +84,8 @@ class ModelConfig(Model):
     """
 
     name: str = "gemini-2.5-flash"
-    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
-    max_output_tokens: int | None = Field(default=None, ge=1, le=65536)
+    temperature: StrictFloat = Field(default=0.2, ge=0.0, le=2.0)
+    max_output_tokens: StrictInt | None = Field(default=None, ge=1, le=65536)
 
 
 class ManualTrigger(Model):
@@ -105,11 +108,13 @@ class WebhookTrigger(Model):
             JSONPath such as ``"$.pull_request"``: the object it selects. A mapping of input
             fields to JSONPaths such as ``{title: "$.pull_request.title"}``: an object built
             from them (a path that matches nothing gives null; several matches, a list).
+        environment: The environment whose version the runs use (``prod`` by default).
     """
 
     type: Literal["webhook"]
     preset: Literal["standard", "github", "stripe", "slack"] = "standard"
     input: str | dict[str, str] | None = None
+    environment: Environment = DEFAULT_ENVIRONMENT
 
     @field_validator("input")
     @classmethod
@@ -144,6 +149,7 @@ class CronTrigger(Model):
         overlap: ``skip`` (default), ``queue`` or ``allow``.
         missed: ``skip`` (default) or ``run_once``.
         paused: True keeps the Scheduler job, paused.
+        environment: The environment whose version the runs use (``prod`` by default).
     """
 
     type: Literal["cron"]
@@ -152,6 +158,7 @@ class CronTrigger(Model):
     overlap: Literal["skip", "queue", "allow"] = "skip"
     missed: Literal["skip", "run_once"] = "skip"
     paused: bool = False
+    environment: Environment = DEFAULT_ENVIRONMENT
 
     @field_validator("schedule")
     @classmethod
@@ -188,11 +195,14 @@ class EventTrigger(Model):
     Attributes:
         source_agent: Id of the agent, in the same organisation, whose runs trigger this one.
         on: Run outcomes that trigger: ``delivered`` (the only one so far).
+        environment: The environment whose version this agent's runs use (``prod`` by
+            default); the source agent's runs chain from whichever environment they ran in.
     """
 
     type: Literal["event"]
     source_agent: str = Field(min_length=1, max_length=128)
     on: tuple[Literal["delivered"], ...] = Field(default=("delivered",), min_length=1)
+    environment: Environment = DEFAULT_ENVIRONMENT
 
 
 Trigger = Annotated[
@@ -211,8 +221,8 @@ class HttpFetchConfig(Model):
 
     allowed_domains: tuple[str, ...] = Field(min_length=1)
     # The result is stored in a Firestore document (1 MiB at most) with its other fields.
-    max_bytes: int = Field(default=100_000, ge=1, le=500_000)
-    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    max_bytes: StrictInt = Field(default=100_000, ge=1, le=500_000)
+    timeout_s: StrictFloat = Field(default=10.0, gt=0, le=60)
 
 
 class HttpRequestConfig(Model):
@@ -226,8 +236,8 @@ class HttpRequestConfig(Model):
     """
 
     credentials: tuple[str, ...] = Field(min_length=1)
-    max_bytes: int = Field(default=100_000, ge=1, le=500_000)
-    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    max_bytes: StrictInt = Field(default=100_000, ge=1, le=500_000)
+    timeout_s: StrictFloat = Field(default=10.0, gt=0, le=60)
 
 
 class GcsWriteConfig(Model):
@@ -238,7 +248,7 @@ class GcsWriteConfig(Model):
         content_types: MIME types the model may write.
     """
 
-    max_bytes: int = Field(default=1_000_000, ge=1, le=10_000_000)
+    max_bytes: StrictInt = Field(default=1_000_000, ge=1, le=10_000_000)
     content_types: tuple[str, ...] = ("text/plain", "text/markdown", "text/csv", "application/json")
 
 
@@ -255,7 +265,7 @@ class SlackPostConfig(Model):
 
     channel: str = Field(min_length=1)
     credential: str = Field(min_length=1)
-    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    timeout_s: StrictFloat = Field(default=10.0, gt=0, le=60)
 
 
 TOOL_CONFIGS: dict[str, type[Model]] = {
@@ -317,8 +327,8 @@ class Assertion(Model):
 
     type: str
     value: Any = None
-    threshold: float | None = None
-    weight: float = Field(default=1.0, ge=0.0)
+    threshold: StrictFloat | None = None
+    weight: StrictFloat = Field(default=1.0, ge=0.0)
     metric: str | None = None
     provider: str | None = None
     rubric_prompt: str | None = Field(default=None, alias="rubricPrompt")
@@ -415,9 +425,9 @@ class EvalSpec(Model):
     method: Literal["programmatic", "llm_as_judge", "hybrid"] = "programmatic"
     stage: EvalStage = EvalStage.POST_GENERATION
     assertions: tuple[Assertion, ...] = Field(alias="assert")
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    threshold: StrictFloat | None = Field(default=None, ge=0.0, le=1.0)
     on_failure: OnFailure = OnFailure()
-    sample_rate: float = Field(default=1.0, gt=0.0, le=1.0)
+    sample_rate: StrictFloat = Field(default=1.0, gt=0.0, le=1.0)
 
     @field_validator("assertions", mode="before")
     @classmethod
@@ -461,10 +471,10 @@ class Limits(Model):
             None: pre-flight rejects a run once the month's runs cost this much.
     """
 
-    max_steps: int = Field(default=8, ge=1, le=100)
-    timeout_s: float = Field(default=120.0, gt=0, le=3600)
-    max_cost_usd: float | None = Field(default=None, gt=0)
-    monthly_budget_usd: float | None = Field(default=None, gt=0)
+    max_steps: StrictInt = Field(default=8, ge=1, le=100)
+    timeout_s: StrictFloat = Field(default=120.0, gt=0, le=3600)
+    max_cost_usd: StrictFloat | None = Field(default=None, gt=0)
+    monthly_budget_usd: StrictFloat | None = Field(default=None, gt=0)
 
 
 class AgentSpec(Model):

@@ -1,4 +1,8 @@
-"""Starting a run: the first stage of every trigger (API call, webhook, cron, another agent)."""
+"""Starting a run: the first stage of every trigger (API call, webhook, cron, another agent).
+
+Every run names an environment (``prod`` unless its request or trigger says otherwise) and pins
+the version that environment runs when the run is created (:mod:`shared.domain.environments`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from shared import resources
 from shared.composition import Dependencies
+from shared.domain.environments import DEFAULT_ENVIRONMENT, Environment
 from shared.domain.runs import Run, RunError, RunStatus, TriggerKind
 from shared.errors import ConflictError, TransientError, ValidationError
 from shared.pipeline.announce import announce
@@ -28,8 +33,9 @@ def request_run(
     trigger: TriggerKind = TriggerKind.MANUAL,
     *,
     run_id: str | None = None,
+    environment: Environment = DEFAULT_ENVIRONMENT,
 ) -> Run:
-    """Create a run of the agent's latest version and publish it on ``run-requested``.
+    """Create a run of the version ``environment`` runs and publish it on ``run-requested``.
 
     Args:
         deps: Dependencies.
@@ -41,6 +47,8 @@ def request_run(
             request passes the same id); None for a new random id. When a run with this id
             exists already, it is returned instead, and published again while it is still
             ``requested`` (the first attempt may have stopped between storing and publishing).
+        environment: The environment whose version the run pins (``prod`` by default); the
+            run records it.
 
     Returns:
         The stored run, in status ``requested`` (or, for an existing ``run_id``, as it is now).
@@ -64,7 +72,8 @@ def request_run(
         run_id=run_id or new_id(),
         org_id=org_id,
         agent_id=agent_id,
-        agent_version=agent.latest_version,
+        agent_version=agent.version_in(environment),
+        environment=environment,
         trigger=trigger,
         input=run_input,
         created_at=now,

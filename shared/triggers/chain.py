@@ -108,7 +108,10 @@ def _start(deps: Dependencies, run: Run, subscription: EventSubscription) -> Non
         trigger = spec.trigger
         if not isinstance(trigger, EventTrigger) or trigger.source_agent != run.agent_id:
             return 200, {"skipped": "the agent's trigger changed"}
-        started = request_run(deps, run.org_id, target, run_input, TriggerKind.EVENT, run_id=run_id)
+        started = request_run(
+            deps, run.org_id, target, run_input, TriggerKind.EVENT,
+            run_id=run_id, environment=trigger.environment,
+        )  # fmt: skip
         return 202, {"run_id": started.run_id}
 
     try:

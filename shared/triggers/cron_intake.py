@@ -136,6 +136,6 @@ def handle_scheduled_tick(
         run_input = {"scheduled_at": scheduled.isoformat(), "timezone": trigger.timezone}
         request_run(
             deps, agent.org_id, agent.agent_id, run_input, TriggerKind.CRON,
-            run_id=decision.state.last_run_id,
+            run_id=decision.state.last_run_id, environment=trigger.environment,
         )  # fmt: skip
     return decision

@@ -189,8 +189,9 @@ def receive_webhook(deps: Dependencies, request: HookRequest) -> Outcome:
             raise trigger_not_found(request.trigger_id)
         run_input = map_input(trigger.spec.trigger.input, payload)
         run = request_run(
-            deps, agent.org_id, agent.agent_id, run_input, TriggerKind.WEBHOOK, run_id=run_id
-        )
+            deps, agent.org_id, agent.agent_id, run_input, TriggerKind.WEBHOOK,
+            run_id=run_id, environment=trigger.spec.trigger.environment,
+        )  # fmt: skip
         return 202, {"run_id": run.run_id, "status": run.status.value}
 
     return run_once(

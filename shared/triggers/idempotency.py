@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.composition import Dependencies
+from shared.domain.environments import DEFAULT_ENVIRONMENT, Environment
 from shared.domain.triggers import IdempotencyRecord, ReceiptKind, RecordState
 from shared.errors import ConflictError, SwitchyardError, ValidationError
 from shared.pipeline.trigger import new_id, request_run
@@ -136,12 +137,18 @@ def _release(deps: Dependencies, record: IdempotencyRecord) -> None:
 
 
 def request_run_once(
-    deps: Dependencies, org_id: str, agent_id: str, run_input: dict[str, Any], key: str
+    deps: Dependencies,
+    org_id: str,
+    agent_id: str,
+    run_input: dict[str, Any],
+    key: str,
+    environment: Environment = DEFAULT_ENVIRONMENT,
 ) -> Outcome:
     """``POST /v1/agents/{id}/runs`` with an ``Idempotency-Key``: one run per key.
 
     The key is the organisation's (two organisations may use the same key); the fingerprint
-    covers the agent and the input, so the same key for another agent or input is refused.
+    covers the agent, the input and the environment, so the same key for another agent, input
+    or environment is refused.
 
     Args:
         deps: Dependencies.
@@ -149,6 +156,7 @@ def request_run_once(
         agent_id: The agent to run.
         run_input: The run's input.
         key: The client's key.
+        environment: The environment whose version the run pins.
 
     Returns:
         202 with the run as first stored, new or replayed.
@@ -161,8 +169,8 @@ def request_run_once(
     """
 
     def start(run_id: str) -> tuple[int, dict[str, Any]]:
-        run = request_run(deps, org_id, agent_id, run_input, run_id=run_id)
+        run = request_run(deps, org_id, agent_id, run_input, run_id=run_id, environment=environment)
         return 202, run.model_dump(mode="json")
 
-    request = {"agent_id": agent_id, "input": run_input}
+    request = {"agent_id": agent_id, "input": run_input, "environment": environment}
     return run_once(deps, ReceiptKind.IDEMPOTENCY_KEY, org_id, key, fingerprint(request), start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from typing import Any
 
@@ -239,3 +240,78 @@ def test_an_agent_is_deactivated_and_activated(store: AgentStore, org_id: str) -
         store.set_active("another-org", agent.agent_id, False)
     with pytest.raises(NotFoundError):
         store.set_active(org_id, "no-such-agent", False)
+
+
+def test_a_new_agent_runs_version_one_everywhere(store: AgentStore, org_id: str) -> None:
+    agent, _ = store.create_agent(org_id, _spec(), actor="api_key:k1")
+
+    assert sorted(agent.environments) == ["dev", "prod", "staging"]
+    for pointer in agent.environments.values():
+        assert (pointer.version, pointer.updated_by) == (1, "api_key:k1")
+        assert pointer.updated_at == agent.created_at
+    assert store.get_agent(org_id, agent.agent_id).environments == agent.environments
+
+
+def test_a_new_version_moves_dev_only(store: AgentStore, org_id: str) -> None:
+    agent, _ = store.create_agent(org_id, _spec(), actor="api_key:k1")
+
+    store.add_version(org_id, agent.agent_id, _spec(prompt="v2"), actor="api_key:k2")
+    stored = store.get_agent(org_id, agent.agent_id)
+
+    assert {name: p.version for name, p in stored.environments.items()} == {
+        "dev": 2,
+        "staging": 1,
+        "prod": 1,
+    }
+    assert stored.environments["dev"].updated_by == "api_key:k2"
+    assert stored.environments["prod"].updated_by == "api_key:k1"
+    assert (stored.version_in("dev"), stored.version_in("prod")) == (2, 1)
+
+
+def test_an_environment_is_moved_by_compare_and_set(store: AgentStore, org_id: str) -> None:
+    agent, _ = store.create_agent(org_id, _spec())
+    store.add_version(org_id, agent.agent_id, _spec(prompt="v2"))
+
+    moved = store.set_environment(
+        org_id, agent.agent_id, "prod", 2, actor="api_key:k3", expected_version=1
+    )
+    with pytest.raises(ConflictError) as stale:
+        store.set_environment(org_id, agent.agent_id, "prod", 1, actor="x", expected_version=1)
+    with pytest.raises(NotFoundError) as missing:
+        store.set_environment(org_id, agent.agent_id, "staging", 3, actor="x")
+    with pytest.raises(NotFoundError) as other_org:
+        store.set_environment(f"{org_id}-other", agent.agent_id, "prod", 1, actor="x")
+
+    assert (moved.version_in("prod"), moved.environments["prod"].updated_by) == (2, "api_key:k3")
+    assert store.get_agent(org_id, agent.agent_id) == moved
+    assert stale.value.code == "environment_changed"
+    assert missing.value.code == "agent_version_not_found"
+    assert other_org.value.code == "agent_not_found"
+    assert store.get_agent(org_id, agent.agent_id).version_in("staging") == 1
+
+
+def test_of_concurrent_moves_from_one_version_one_wins(
+    store: AgentStore, org_id: str, race: Race
+) -> None:
+    agent, _ = store.create_agent(org_id, _spec())
+    for prompt in ("v2", "v3", "v4"):
+        store.add_version(org_id, agent.agent_id, _spec(prompt=prompt))
+
+    versions = queue.SimpleQueue[int]()
+    for version in (2, 3, 4):
+        versions.put(version)
+
+    def promote() -> int | str:
+        version = versions.get()
+        try:
+            return store.set_environment(
+                org_id, agent.agent_id, "prod", version, actor="x", expected_version=1
+            ).version_in("prod")
+        except ConflictError as error:
+            return error.code
+
+    outcomes = race(3, promote)
+
+    winners = [outcome for outcome in outcomes if outcome != "environment_changed"]
+    assert len(winners) == 1
+    assert store.get_agent(org_id, agent.agent_id).version_in("prod") == winners[0]

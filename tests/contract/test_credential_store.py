@@ -57,6 +57,19 @@ def test_create_get_and_list_by_organisation(store: CredentialStore, namespace: 
         store.get(f"cred-{namespace}-missing")
 
 
+@pytest.mark.parametrize("credential_id", ["__main__", "a/b", ".."])
+def test_an_id_no_document_can_have_names_no_credential(
+    store: CredentialStore, credential_id: str
+) -> None:
+    grant = Grant(agent_id="agent", hosts=("api.example",))
+    with pytest.raises(NotFoundError):
+        store.get(credential_id)
+    with pytest.raises(NotFoundError):
+        store.add_grant(credential_id, grant)
+    with pytest.raises(NotFoundError):
+        store.revoke(credential_id, NOW)
+
+
 def test_credentials_are_listed_a_page_at_a_time(store: CredentialStore, namespace: str) -> None:
     made = [_credential(namespace, f"c{n}", at=NOW + timedelta(minutes=n % 3)) for n in range(5)]
     for credential in reversed(made):

@@ -37,6 +37,7 @@ NOT_SET_ON_GOOGLE_CLOUD = {
     "secret_manager_emulator_host": "local stack only",
     "scheduler_emulator_host": "local stack only",
     "vertex_base_url": "local stack only: Vertex AI itself when unset",
+    "firebase_auth_emulator_host": "local stack only",
     "egress_allowed_networks": "empty in production: tools reach public addresses only",
     "slack_api_base_url": "tests only: Slack's own API when unset",
     "api_url": "a client's setting: cloudbuild.yaml's smoke test takes it from the api_url output",

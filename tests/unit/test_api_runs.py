@@ -56,7 +56,7 @@ def test_a_run_is_accepted_with_202_and_published_on_run_requested(api: ApiHarne
     }
 
 
-def test_a_run_pins_the_latest_version(api: ApiHarness) -> None:
+def test_a_run_pins_the_version_its_environment_runs(api: ApiHarness) -> None:
     agent_id = api.create_agent()
     api.client.put(
         f"/v1/agents/{agent_id}",
@@ -64,9 +64,33 @@ def test_a_run_pins_the_latest_version(api: ApiHarness) -> None:
         headers=api.auth(),
     )
 
-    run_id = api.start_run(agent_id)
+    def started(body: dict[str, object]) -> tuple[object, object]:
+        run = api.client.post(f"/v1/agents/{agent_id}/runs", json=body, headers=api.auth())
+        assert run.status_code == 202, run.get_json()
+        return run.get_json()["environment"], run.get_json()["agent_version"]
 
-    assert api.client.get(f"/v1/runs/{run_id}", headers=api.auth()).get_json()["agent_version"] == 2
+    assert started({}) == ("prod", 1)  # a new version goes to dev only
+    assert started({"environment": "dev"}) == ("dev", 2)
+    assert started({"environment": "staging"}) == ("staging", 1)
+    promoted = api.client.post(
+        f"/v1/agents/{agent_id}/environments/prod/promote",
+        json={"from_environment": "dev"},
+        headers=api.auth(),
+    )
+    assert promoted.status_code == 200, promoted.get_json()
+    assert started({}) == ("prod", 2)
+
+
+def test_an_unknown_environment_is_refused(api: ApiHarness) -> None:
+    agent_id = api.create_agent()
+
+    response = api.client.post(
+        f"/v1/agents/{agent_id}/runs", json={"environment": "qa"}, headers=api.auth()
+    )
+
+    body = assert_problem(response, 422, "invalid_body")
+    assert body["errors"][0]["field"] == "environment"
+    assert api.published == []
 
 
 def test_an_empty_body_starts_a_run_with_an_empty_input(api: ApiHarness) -> None:

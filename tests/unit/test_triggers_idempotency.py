@@ -161,7 +161,7 @@ def test_a_stalled_first_request_is_taken_over_after_its_lease_with_the_same_run
 ) -> None:
     api, clock = harness
     agent_id = api.create_agent()
-    request = {"agent_id": agent_id, "input": {}}
+    request = {"agent_id": agent_id, "input": {}, "environment": "prod"}
     now = clock()
     stalled = IdempotencyRecord(
         kind=ReceiptKind.IDEMPOTENCY_KEY, scope=api.org_id, key="k",

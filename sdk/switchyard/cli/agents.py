@@ -1,4 +1,8 @@
-"""``switchyard apply`` and ``switchyard agents list|get|versions``."""
+"""``switchyard apply`` and ``switchyard agents list|get|versions|environments|promote|rollback``.
+
+Environments: a new agent runs version 1 in ``dev``, ``staging`` and ``prod``; ``apply`` of a
+new version moves ``dev`` only; ``agents promote`` and ``agents rollback`` move the others.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from rich.table import Table
 from switchyard.cli.output import ExitCode, console, fail, print_json
 from switchyard.client import Client
 from switchyard.errors import NotFoundError
-from switchyard.models import AgentDetail
+from switchyard.models import AgentDetail, EnvironmentChange, EnvironmentPointer
 
 agents_app = typer.Typer(help="Agents and their versions.", no_args_is_help=True)
 
@@ -131,6 +135,9 @@ def get_agent(ctx: typer.Context, agent: AgentArgument, as_json: JsonOption = Fa
         f"[bold]{detail.agent.name}[/bold] ({detail.agent.agent_id}), "
         f"version {detail.version.version}, {'active' if detail.agent.active else 'inactive'}"
     )
+    if detail.agent.environments:
+        where = ", ".join(f"{n} v{p.version}" for n, p in _ordered(detail.agent.environments))
+        console.print(f"environments: {where}")
     if detail.trigger:
         console.print(f"trigger: {detail.trigger}")
     spec = yaml.safe_dump(detail.version.spec, sort_keys=False)
@@ -157,3 +164,92 @@ def list_versions(ctx: typer.Context, agent: AgentArgument, as_json: JsonOption 
             tools,
         )
     console.print(table)
+
+
+ENVIRONMENT_ORDER = ("dev", "staging", "prod")
+EnvironmentArgument = Annotated[str, typer.Argument(help="dev, staging or prod.")]
+VersionOption = Annotated[int, typer.Option("--version", "-v", min=1, help="The version.")]
+
+
+def _ordered(environments: dict[str, EnvironmentPointer]) -> list[tuple[str, EnvironmentPointer]]:
+    order = {name: index for index, name in enumerate(ENVIRONMENT_ORDER)}
+    return sorted(environments.items(), key=lambda item: (order.get(item[0], 99), item[0]))
+
+
+def _print_change(change: EnvironmentChange, as_json: bool) -> None:
+    if as_json:
+        print_json(change)
+        return
+    name, environment = change.agent.name, change.environment
+    if change.from_version == change.to_version:
+        console.print(f"{name} {environment} already runs version {change.to_version}")
+    else:
+        console.print(
+            f"[bold]{name}[/bold] {environment}: version {change.from_version} → "
+            f"{change.to_version}"
+        )
+
+
+@agents_app.command("environments")
+def list_environments(
+    ctx: typer.Context, agent: AgentArgument, as_json: JsonOption = False
+) -> None:
+    """The version each environment (dev, staging, prod) runs, and who moved it there."""
+    with _client(ctx) as client:
+        detail = resolve_agent(client, agent)
+        environments = client.list_environments(detail.agent.agent_id)
+    if as_json:
+        print_json(environments)
+        return
+    table = Table("environment", "version", "updated", "by")
+    for name, pointer in _ordered(environments.environments):
+        table.add_row(
+            name,
+            str(pointer.version),
+            f"{pointer.updated_at:%Y-%m-%d %H:%M:%S}",
+            pointer.updated_by,
+        )
+    console.print(table)
+
+
+@agents_app.command("promote")
+def promote(
+    ctx: typer.Context,
+    agent: AgentArgument,
+    environment: EnvironmentArgument,
+    version: Annotated[
+        int | None, typer.Option("--version", "-v", min=1, help="The version to run.")
+    ] = None,
+    from_environment: Annotated[
+        str | None,
+        typer.Option("--from", help="Run what this other environment runs (e.g. staging)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Promote an environment to a version (--version N) or to another's (--from staging)."""
+    if (version is None) == (from_environment is None):
+        fail("give exactly one of --version and --from", ExitCode.USAGE)
+    with _client(ctx) as client:
+        detail = resolve_agent(client, agent)
+        change = client.promote(
+            detail.agent.agent_id,
+            environment,
+            version=version,
+            from_environment=from_environment,
+        )
+    _print_change(change, as_json)
+
+
+@agents_app.command("rollback")
+def rollback(
+    ctx: typer.Context,
+    agent: AgentArgument,
+    environment: EnvironmentArgument,
+    version: VersionOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Roll an environment back to an earlier version, in one call."""
+    with _client(ctx) as client:
+        detail = resolve_agent(client, agent)
+        change = client.rollback(detail.agent.agent_id, environment, version)
+    _print_change(change, as_json)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from switchyard.cli import agents, config, runs
-from switchyard.cli.output import ExitCode, console, fail, fail_with, print_json
+from switchyard.cli import agents, config, keys, login, runs
+from switchyard.cli.output import ExitCode, fail, fail_with
 from switchyard.client import Client
 from switchyard.errors import SwitchyardError
 
@@ -40,7 +40,7 @@ class State:
         credentials = config.load(self.api_url, self.api_key)
         if credentials is None:
             fail("not logged in: run `switchyard login` or set SWITCHYARD_API_KEY", ExitCode.AUTH)
-        return Client(credentials.api_url, credentials.api_key)
+        return Client(credentials.api_url, credentials.credential(), org_id=credentials.org_id)
 
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ app = typer.Typer(
 )
 app.add_typer(agents.agents_app, name="agents")
 app.add_typer(runs.runs_app, name="runs")
+app.add_typer(keys.keys_app, name="keys")
 app.command("apply")(agents.apply)
 
 
@@ -68,21 +69,4 @@ def root(
     ctx.obj = State(api_url, api_key)
 
 
-@app.command()
-def login(
-    ctx: typer.Context,
-    api_url: Annotated[str, typer.Option(prompt="API URL", help="The API's URL.")],
-    api_key: Annotated[
-        str, typer.Option(prompt="API key", hide_input=True, help="An API key (sy_live_...).")
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Check an API URL and key, then store them (0600) in the user's config directory."""
-    credentials = config.Credentials(api_url.rstrip("/"), api_key)
-    with Client(credentials.api_url, credentials.api_key) as client:
-        next(iter(client.list_agents(page_size=1)), None)  # the key works
-    path = config.save(credentials)
-    if as_json:
-        print_json({"api_url": credentials.api_url, "config_path": str(path)})
-    else:
-        console.print(f"Logged in to {credentials.api_url}; saved to {path}")
+app.command("login")(login.login)

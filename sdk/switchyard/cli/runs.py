@@ -44,7 +44,8 @@ def _status(run: Run) -> str:
 
 def _show_run(run: Run) -> None:
     console.print(f"run {run.run_id}: {_status(run)}")
-    console.print(f"agent {run.agent_id} v{run.agent_version}, trigger {run.trigger}")
+    where = f" in {run.environment}" if run.environment else ""
+    console.print(f"agent {run.agent_id} v{run.agent_version}{where}, trigger {run.trigger}")
     usage = run.usage
     console.print(
         f"{usage.model_steps} model steps, {usage.tool_calls} tool calls, "
@@ -75,13 +76,19 @@ def create_run(
     idempotency_key: Annotated[
         str | None, typer.Option(help="Makes repeating this command start one run.")
     ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option("--environment", "-e", help="dev, staging or prod (the default: prod)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Start a run of an agent's latest version."""
+    """Start a run of the version an environment (prod by default) runs."""
     run_input = _input(input_json, input_file)
     with _client(ctx) as client:
         agent_id = resolve_agent(client, agent).agent.agent_id
-        run = client.create_run(agent_id, run_input, idempotency_key=idempotency_key)
+        run = client.create_run(
+            agent_id, run_input, idempotency_key=idempotency_key, environment=environment
+        )
         if not watch_run:
             if as_json:
                 print_json(run)

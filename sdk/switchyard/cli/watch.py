@@ -73,8 +73,9 @@ class RunProgress:
         """The stages as a table, the active one with a spinner."""
         table = Table("", "stage", "detail", box=None, show_header=False)
         counts = {
-            "execution": f"{self.steps} model steps, {self.tool_calls} tool calls",
-            "delivery": f"{self.deliveries} deliveries" if self.deliveries else "",
+            "execution": f"{_count(self.steps, 'model step')}, "
+            f"{_count(self.tool_calls, 'tool call')}",
+            "delivery": _count(self.deliveries, "delivery") if self.deliveries else "",
         }
         for stage in STAGES:
             state = self.states[stage]
@@ -84,6 +85,11 @@ class RunProgress:
         return table
 
 
+def _count(number: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {noun if number == 1 else plural}"
+
+
 def watch(client: Client, run_id: str, console: Console) -> RunProgress:
     """Show the run's progress live until its terminal event; returns what was seen."""
     progress = RunProgress()
@@ -91,4 +97,6 @@ def watch(client: Client, run_id: str, console: Console) -> RunProgress:
         for event in client.stream_events(run_id):
             progress.apply(event)
             live.update(progress.render())
+    if not console.is_terminal:
+        console.line()  # rich ends the live table with a newline on terminals only
     return progress

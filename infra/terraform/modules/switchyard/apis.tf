@@ -13,7 +13,8 @@ locals {
     "eventarc.googleapis.com", # the functions' Pub/Sub triggers
     "firestore.googleapis.com",
     "iam.googleapis.com",
-    "iamcredentials.googleapis.com", # OIDC tokens of the invoker service accounts
+    "iamcredentials.googleapis.com",  # OIDC tokens of the invoker service accounts
+    "identitytoolkit.googleapis.com", # Firebase Authentication: people's ID tokens (api)
     "logging.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",

@@ -70,6 +70,14 @@ resource "google_project_iam_member" "vertex" {
   member  = "serviceAccount:${google_service_account.runtime[each.key].email}"
 }
 
+# --- Firebase Authentication: the API checks ID tokens for revocation and finds members by email -
+
+resource "google_project_iam_member" "firebase_auth_reader" {
+  project = var.project_id
+  role    = "roles/firebaseauth.viewer"
+  member  = "serviceAccount:${google_service_account.runtime["api"].email}"
+}
+
 # --- Cloud Tasks and Pub/Sub push: who may mint the invoker's tokens ---------------------------
 
 # Creating a task with an OIDC token of the invoker needs iam.serviceAccounts.actAs on it.

@@ -228,6 +228,9 @@ locals {
     { collection = "agents", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["name", "ASCENDING"]] },
     { collection = "credentials", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["created_at", "ASCENDING"]] },
     { collection = "eval_results", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["created_at", "DESCENDING"]] },
+    { collection = "audit_events", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["at", "DESCENDING"]] },
+    { collection = "audit_events", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["resource_type", "ASCENDING"], ["at", "DESCENDING"]] },
+    { collection = "audit_events", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["resource_type", "ASCENDING"], ["resource_id", "ASCENDING"], ["at", "DESCENDING"]] },
   ]
   firestore_index_map = {
     for index in local.firestore_indexes :
