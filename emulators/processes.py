@@ -89,6 +89,22 @@ def stop_group(pgid: int, grace_s: float = 10.0) -> None:
     _reap(pgid)
 
 
+def kill_group(pgid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL every process in the group ``pgid`` (a crash) and wait until none is left.
+
+    Raises:
+        TimeoutError: A process of the group is still alive after ``timeout_s`` seconds.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout_s
+    while group_alive(pgid):
+        _reap(pgid)
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"process group {pgid} survived SIGKILL for {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
 def tcp_ready(host: str, port: int) -> bool:
     """True when a TCP connection to ``host:port`` succeeds."""
     try:

@@ -52,6 +52,14 @@ def provision_pubsub(project_id: str, push_endpoints: Mapping[str, str]) -> None
 
     for topic in resources.PIPELINE_TOPICS:
         ensure_topic(topic)
+    ensure_subscription(
+        {
+            "name": subscriber.subscription_path(
+                project_id, resources.TASK_DEAD_LETTER_SUBSCRIPTION
+            ),
+            "topic": ensure_topic(resources.TASK_DEAD_LETTER_TOPIC),
+        }
+    )
     for sub in resources.SUBSCRIPTIONS:
         dead_letter_topic = ensure_topic(sub.dead_letter_topic)
         ensure_subscription(

@@ -268,6 +268,35 @@ def down(state_dir: Path) -> list[str]:
     return list(pgids)
 
 
+def restart_service(state_dir: Path, name: str, base_env: Mapping[str, str]) -> None:
+    """Crash one of Switchyard's services and start it again: for fault tests.
+
+    Its whole process group gets SIGKILL (no shutdown handler runs, in-flight requests are cut),
+    then the same command starts on the same port and this waits until it answers.
+
+    Args:
+        state_dir: The running stack's state directory.
+        name: ``api``, ``executor`` or a function name.
+        base_env: Environment the new process inherits (the stack's exports are added).
+
+    Raises:
+        RuntimeError: No stack is recorded in ``state_dir``, or the service died starting.
+        KeyError: The stack has no service ``name``.
+        TimeoutError: The service was not ready in time.
+    """
+    state = read_state(state_dir)
+    if not state:
+        raise RuntimeError(f"no stack is running from {state_dir}")
+    pgids: dict[str, int] = state["pgids"]  # type: ignore[assignment]
+    exports: dict[str, str] = state["env"]  # type: ignore[assignment]
+    ports: dict[str, int] = state["service_ports"]  # type: ignore[assignment]
+    service, port = {s.name: (s, p) for s, p in services.services(HOST, ports)}[name]
+    processes.kill_group(pgids[name])
+    env = {**base_env, **exports, "SWITCHYARD_EGRESS_ALLOWED_NETWORKS": services.LOCAL_EGRESS}
+    _start(name, service.command, env, state_dir, pgids, state)
+    _wait(name, partial(service.ready, HOST, port), pgids[name], state_dir)
+
+
 def status(state_dir: Path) -> dict[str, bool]:
     """Whether each recorded component answers its readiness probe right now."""
     state = read_state(state_dir)

@@ -150,6 +150,12 @@ TOOL_QUEUES: Final = (
 QUEUES: Final = (MODEL_STEPS_QUEUE, WEBHOOK_DELIVERIES_QUEUE, *TOOL_QUEUES)
 QUEUES_BY_NAME: Final = {queue.name: queue for queue in QUEUES}
 
+# Cloud Tasks has no dead-letter queue: a task whose body cannot be decoded is published here
+# by the executor (shared/transport/cloud_tasks.py) with the reason, then finished, and kept in
+# a pull subscription for inspection and replay, as the subscriptions' dead letters are.
+TASK_DEAD_LETTER_TOPIC: Final = "tasks-dlq"
+TASK_DEAD_LETTER_SUBSCRIPTION: Final = f"{TASK_DEAD_LETTER_TOPIC}--inspect"
+
 # --- Cloud Storage -------------------------------------------------------------------------
 
 TRACES_BUCKET_SUFFIX: Final = "switchyard-traces"

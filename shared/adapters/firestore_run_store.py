@@ -91,6 +91,8 @@ FIRESTORE_INDEXES: tuple[FirestoreIndex, ...] = (
             ("created_at", "DESCENDING"),
         ),
     ),
+    # list_stalled: the sweeper's query across organisations.
+    FirestoreIndex(RUNS, (("status", "ASCENDING"), ("updated_at", "ASCENDING"))),
 )
 
 _RUN = DocumentCodec(Run, json_fields=("input",))
@@ -177,6 +179,27 @@ class FirestoreRunStore(RunStore):
         return make_page(
             runs, page_size, lambda run: encode_page_token("runs", run.created_at, run.run_id)
         )
+
+    @firestore_errors()
+    def list_stalled(
+        self, statuses: Collection[RunStatus], updated_before: datetime, limit: int
+    ) -> list[Run]:
+        """See :meth:`RunStore.list_stalled` (one query: ``status in`` and ``updated_at <``).
+
+        Raises:
+            TransientError: Code ``firestore_unavailable``.
+        """
+        if not statuses:
+            return []
+        query = (
+            self._runs.where(
+                filter=firestore.FieldFilter("status", "in", [s.value for s in statuses])
+            )
+            .where(filter=firestore.FieldFilter("updated_at", "<", updated_before))
+            .order_by("updated_at")
+            .limit(limit)
+        )
+        return [_RUN.decode(snapshot_data(snapshot)) for snapshot in query.stream()]
 
     @firestore_errors()
     def transition(

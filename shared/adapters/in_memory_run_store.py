@@ -132,6 +132,18 @@ class InMemoryRunStore(RunStore):
             lambda run: encode_page_token("runs", run.created_at, run.run_id),
         )
 
+    def list_stalled(
+        self, statuses: Collection[RunStatus], updated_before: datetime, limit: int
+    ) -> list[Run]:
+        """See :meth:`RunStore.list_stalled`."""
+        with self._lock:
+            stalled = [
+                records.run.model_copy(deep=True)
+                for records in self._runs.values()
+                if records.run.status in statuses and records.run.updated_at < updated_before
+            ]
+        return sorted(stalled, key=lambda run: (run.updated_at, run.run_id))[:limit]
+
     def transition(
         self,
         run_id: str,

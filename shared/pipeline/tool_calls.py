@@ -14,7 +14,12 @@ from shared.domain.base import Model
 from shared.domain.credentials import AuditEntry
 from shared.domain.runs import Run
 from shared.domain.steps import ModelStep, ToolCallResult, ToolCallStatus
-from shared.errors import PermanentError, PolicyViolationError, TransientError
+from shared.errors import (
+    PermanentError,
+    PolicyViolationError,
+    RateLimitedError,
+    TransientError,
+)
 from shared.pipeline.lifecycle import load_spec
 from shared.pipeline.trace import write_trace
 from shared.proxy.gateway import ProxyCall
@@ -79,7 +84,9 @@ def run_tool(
         The stored result (FAILED on the last attempt after transient errors).
 
     Raises:
-        TransientError: The target failed and attempts remain; nothing is stored.
+        TransientError: The target failed and attempts remain; nothing is stored. A
+            RateLimitedError stays one, with the tool's ``retry_after_s``, so the task's
+            answer carries ``Retry-After`` (``shared/transport/cloud_tasks.py``).
     """
     call = step.function_calls[call_index]
     key = tool_call_task_id(run.run_id, step.step, call_index)
@@ -108,7 +115,10 @@ def run_tool(
         if max_attempts < 0 or attempt < max_attempts:
             audit_call(deps, run, step.step, call_index, call.name, proxy, "retrying",
                        failed.code, time.monotonic() - started, attempt)  # fmt: skip
-            raise TransientError(failed.code, proxy.redactor.text(failed.message)) from None
+            message = proxy.redactor.text(failed.message)
+            if isinstance(failed, RateLimitedError):  # the target's Retry-After reaches the queue
+                raise RateLimitedError(failed.code, message, failed.retry_after_s) from None
+            raise TransientError(failed.code, message) from None
         status, error = ToolCallStatus.FAILED, f"{failed.message} (after {attempt} attempts)"
         code = failed.code
     latency_s = time.monotonic() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -68,6 +69,15 @@ class RunStore(abc.ABC):
 
         Raises:
             ValidationError: ``page_token`` is not one this store issued.
+        """
+
+    @abc.abstractmethod
+    def list_stalled(
+        self, statuses: Collection[RunStatus], updated_before: datetime, limit: int
+    ) -> list[Run]:
+        """Runs of every organisation in one of ``statuses`` last updated before
+        ``updated_before``, least recently updated first, at most ``limit``: what the sweeper
+        (:mod:`shared.pipeline.sweeper`) looks at.
         """
 
     @abc.abstractmethod

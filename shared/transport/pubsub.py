@@ -7,7 +7,8 @@ or functions-framework converting a raw push) and a Cloud Run push body are both
 Outcomes: the stage succeeded or the run had moved on → ACK. A TransientError → RETRY (Pub/Sub
 redelivers with the subscription's backoff, then dead-letters). A message that cannot be decoded,
 or names no run → published to the subscription's dead-letter topic with the reason and ACKed,
-so a poison message never blocks or crashes a worker.
+so a poison message never blocks or crashes a worker; a garbled message that still names a run
+fails that run with the reason (:mod:`shared.transport.poison`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from shared.composition import Dependencies
 from shared.domain.messages import RunMessage
 from shared.errors import NotFoundError, PermanentError, TransientError
 from shared.resources import Subscription
+from shared.transport.poison import fail_named_run
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +109,7 @@ def process(
     try:
         message, attributes, raw = decode(envelope)
     except PermanentError as error:
-        dead_letter(deps, subscription, *undecoded(envelope), error)
-        return Outcome.ACK
+        return reject(deps, subscription, envelope, error)
     try:
         handler(deps, message.run_id)
     except TransientError as error:
@@ -118,6 +119,24 @@ def process(
         dead_letter(deps, subscription, raw, attributes, error)
     except PermanentError as error:
         logger.error("run %s: %s (%s)", message.run_id, error.message, error.code)
+    return Outcome.ACK
+
+
+def reject(
+    deps: Dependencies, subscription: Subscription, envelope: Any, error: PermanentError
+) -> Outcome:
+    """Dead-letter an envelope that did not decode, and fail the run it names, if any.
+
+    Returns:
+        ACK once both are done; RETRY when the dead-letter topic or the store failed.
+    """
+    raw, attributes = undecoded(envelope)
+    try:
+        dead_letter(deps, subscription, raw, attributes, error)
+        fail_named_run(deps, raw, error)
+    except TransientError as failed:
+        logger.warning("poison message on %s kept for a retry: %s", subscription.name, failed)
+        return Outcome.RETRY
     return Outcome.ACK
 
 

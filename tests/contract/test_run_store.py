@@ -589,3 +589,24 @@ def test_a_page_size_below_one_is_refused(store: RunStore) -> None:
         store.list_runs("org", page_size=0)
 
     assert caught.value.code == "invalid_page_size"
+
+
+# --- stalled runs (the sweeper's query) ----------------------------------------------------
+
+
+def test_list_stalled_finds_runs_in_the_statuses_not_updated_since_the_cutoff(
+    store: RunStore, org_id: str
+) -> None:
+    old = store.create_run(_run(org_id, created_at=T0 - timedelta(hours=1)))
+    older = store.create_run(_run(org_id, created_at=T0 - timedelta(hours=2)))
+    recent = store.create_run(_run(org_id, created_at=T0))
+    done = store.create_run(_run(org_id, created_at=T0 - timedelta(hours=3)))
+    store.transition(done.run_id, RunStatus.REJECTED, expected={RunStatus.REQUESTED})
+    mine = {old.run_id, older.run_id, recent.run_id, done.run_id}
+
+    stalled = store.list_stalled({RunStatus.REQUESTED}, T0 - timedelta(minutes=1), limit=1000)
+
+    assert [r.run_id for r in stalled if r.run_id in mine] == [older.run_id, old.run_id]
+    assert all(r.updated_at < T0 - timedelta(minutes=1) for r in stalled)
+    assert all(r.status is RunStatus.REQUESTED for r in stalled)
+    assert len(store.list_stalled({RunStatus.REQUESTED}, T0, limit=1)) == 1

@@ -225,6 +225,7 @@ locals {
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
     { collection = "runs", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["status", "ASCENDING"], ["created_at", "DESCENDING"]] },
+    { collection = "runs", query_scope = "COLLECTION", fields = [["status", "ASCENDING"], ["updated_at", "ASCENDING"]] },
     { collection = "agents", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["name", "ASCENDING"]] },
     { collection = "credentials", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["created_at", "ASCENDING"]] },
     { collection = "eval_results", query_scope = "COLLECTION", fields = [["org_id", "ASCENDING"], ["agent_id", "ASCENDING"], ["created_at", "DESCENDING"]] },

@@ -37,6 +37,38 @@ resource "google_pubsub_subscription" "dead_letter_inspect" {
   }
 }
 
+# Cloud Tasks has no dead-letter queue: the executor publishes a task it can never do here
+# (shared.resources.TASK_DEAD_LETTER_TOPIC, by shared/transport/cloud_tasks.py), and the pull
+# subscription keeps it for inspection and replay.
+resource "google_pubsub_topic" "task_dead_letter" {
+  # checkov:skip=CKV_GCP_83: Google-managed encryption at rest; CMEK needs a Cloud KMS key per region and service-agent grants, an organisation's choice this module leaves out
+  project = var.project_id
+  name    = "tasks-dlq"
+  labels  = local.labels
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_subscription" "task_dead_letter_inspect" {
+  project                    = var.project_id
+  name                       = "tasks-dlq--inspect"
+  topic                      = google_pubsub_topic.task_dead_letter.id
+  ack_deadline_seconds       = 60
+  message_retention_duration = "604800s" # 7 days, the maximum
+  labels                     = local.labels
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "task_dead_letter_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.task_dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_service_account.runtime["executor"].email}"
+}
+
 # Pushes to the Cloud Run services (the executor), with an OIDC token of the invoker identity
 # whose audience is the service URL, which Cloud Run's IAM check verifies.
 resource "google_pubsub_subscription" "push" {
