@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from shared.domain.spec import HttpFetchConfig
-from shared.errors import PermanentError, PolicyViolationError, TransientError
+from shared.errors import PermanentError, PolicyViolationError
 from shared.tools.base import ToolContext
 
 DESCRIPTION = (
@@ -42,7 +42,9 @@ def http_fetch(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     Raises:
         PermanentError: Codes ``invalid_tool_arguments``, ``too_many_redirects``.
         PolicyViolationError: Codes ``domain_not_allowed``, ``egress_refused``.
-        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429, 5xx).
+        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429 or 5xx);
+            a RateLimitedError (``tool_target_rate_limited`` for a 429) when the answer names
+            its delay in ``Retry-After``.
     """
     config = context.config
     assert isinstance(config, HttpFetchConfig)
@@ -59,10 +61,7 @@ def http_fetch(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
 
     fetched = context.proxy.send("GET", url, headers=headers, timeout_s=config.timeout_s,
                                  max_bytes=config.max_bytes, check_hop=check_hop)  # fmt: skip
-    if fetched.status == 429 or fetched.status >= 500:
-        raise TransientError(
-            "tool_target_unavailable", f"GET {fetched.url} answered {fetched.status}"
-        )
+    fetched.raise_for_retryable(f"GET {fetched.url}")
     return {
         "status": fetched.status,
         "content_type": fetched.headers.get("content-type", ""),

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from shared.domain.spec import HttpRequestConfig
-from shared.errors import PermanentError, PolicyViolationError, TransientError
+from shared.errors import PermanentError, PolicyViolationError
 from shared.tools.base import ToolContext
 
 DESCRIPTION = (
@@ -46,7 +46,9 @@ def http_request(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         PermanentError: Code ``invalid_tool_arguments``.
         PolicyViolationError: Codes ``credential_not_granted``, ``credential_revoked``,
             ``egress_refused``.
-        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429, 5xx).
+        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429 or 5xx);
+            a RateLimitedError (``tool_target_rate_limited`` for a 429) when the answer names
+            its delay in ``Retry-After``.
     """
     config = context.config
     assert isinstance(config, HttpRequestConfig)
@@ -70,10 +72,7 @@ def http_request(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     fetched = context.proxy.send(method, url, credential=credential, headers=headers,
                                  content=content, timeout_s=config.timeout_s,
                                  max_bytes=config.max_bytes)  # fmt: skip
-    if fetched.status == 429 or fetched.status >= 500:
-        raise TransientError(
-            "tool_target_unavailable", f"{method} {fetched.url} answered {fetched.status}"
-        )
+    fetched.raise_for_retryable(f"{method} {fetched.url}")
     return {
         "status": fetched.status,
         "content_type": fetched.headers.get("content-type", ""),

@@ -20,12 +20,14 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 import httpcore
 import httpx
 
-from shared.errors import PermanentError, PolicyViolationError, TransientError
+from shared.errors import PermanentError, PolicyViolationError, RateLimitedError, TransientError
 from shared.tools.egress import IPNetwork, Resolver, check_host_name, resolve_checked
 
 MAX_REDIRECTS = 5
@@ -125,6 +127,54 @@ class Fetched:
     def text(self) -> str:
         """The body decoded, invalid bytes replaced."""
         return self.body.decode(self.encoding, "replace")
+
+    def raise_for_retryable(self, what: str) -> None:
+        """Raise when the target asked to be tried again later: a 429 or a 5xx.
+
+        Args:
+            what: The request, for the message (``"GET https://..."``, ``"Slack"``).
+
+        Raises:
+            RateLimitedError: Code ``tool_target_rate_limited`` (429) or
+                ``tool_target_unavailable`` (5xx) when the answer names a delay in
+                ``Retry-After`` (RFC 9110 §10.2.3: seconds or an HTTP date), so the tool's
+                queue waits that long before its next attempt.
+            TransientError: Code ``tool_target_unavailable``: a 429 or 5xx without a delay;
+                the queue's own backoff applies.
+        """
+        if self.status != 429 and self.status < 500:
+            return
+        code = "tool_target_rate_limited" if self.status == 429 else "tool_target_unavailable"
+        message = f"{what} answered {self.status}"
+        delay_s = retry_after_s(self.headers.get("retry-after"))
+        if delay_s is not None:
+            raise RateLimitedError(code, f"{message}; retry after {delay_s:.0f} s", delay_s)
+        raise TransientError("tool_target_unavailable", message)
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (RFC 9110 §10.2.3).
+
+    Args:
+        value: The header: delay-seconds (``"120"``) or an HTTP date
+            (``"Wed, 21 Oct 2015 07:28:00 GMT"``); None when absent.
+        now: The current time (UTC) for a date; the wall clock by default.
+
+    Returns:
+        The delay in seconds (0 for a date in the past), or None when absent or unreadable.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdecimal():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 850 and asctime dates are GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def send(

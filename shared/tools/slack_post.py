@@ -38,7 +38,9 @@ def slack_post(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     Raises:
         PermanentError: Codes ``invalid_tool_arguments``, ``slack_error``.
         PolicyViolationError: Codes ``permission_missing`` and the proxy's.
-        TransientError: Codes ``tool_target_unavailable`` (also Slack's ``ratelimited``).
+        TransientError: Codes ``tool_target_unavailable`` (also Slack's ``ratelimited``); a
+            RateLimitedError (``tool_target_rate_limited``) on a 429 whose ``Retry-After`` names
+            the delay (https://api.slack.com/apis/rate-limits).
     """
     config = context.config
     assert isinstance(config, SlackPostConfig)
@@ -56,8 +58,7 @@ def slack_post(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         "POST", url, credential=config.credential, content=body, timeout_s=config.timeout_s,
         max_bytes=64_000, headers={"Content-Type": "application/json; charset=utf-8"},
     )  # fmt: skip
-    if fetched.status == 429 or fetched.status >= 500:
-        raise TransientError("tool_target_unavailable", f"Slack answered {fetched.status}")
+    fetched.raise_for_retryable("Slack")
     try:
         answer = json.loads(fetched.body)
     except ValueError:

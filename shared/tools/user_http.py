@@ -16,7 +16,7 @@ import httpx
 import jsonschema
 
 from shared.domain.http_tools import HttpToolSpec
-from shared.errors import PermanentError, TransientError
+from shared.errors import PermanentError
 from shared.tools.base import ToolContext
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -35,7 +35,9 @@ def user_http(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     Raises:
         PermanentError: Code ``invalid_tool_arguments`` (schema violation, missing placeholder).
         PolicyViolationError: The proxy's codes (grant, egress).
-        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429, 5xx).
+        TransientError: Code ``tool_target_unavailable`` (connection failure, timeout, 429 or 5xx);
+            a RateLimitedError (``tool_target_rate_limited`` for a 429) when the answer names
+            its delay in ``Retry-After``.
     """
     tool = context.config
     assert isinstance(tool, HttpToolSpec)
@@ -59,10 +61,7 @@ def user_http(context: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     fetched = context.proxy.send(tool.method, url, credential=tool.credential, headers=headers,
                                  content=content, timeout_s=tool.timeout_s,
                                  max_bytes=tool.max_bytes)  # fmt: skip
-    if fetched.status == 429 or fetched.status >= 500:
-        raise TransientError(
-            "tool_target_unavailable", f"{tool.method} {fetched.url} answered {fetched.status}"
-        )
+    fetched.raise_for_retryable(f"{tool.method} {fetched.url}")
     return {
         "status": fetched.status,
         "content_type": fetched.headers.get("content-type", ""),

@@ -95,8 +95,15 @@ def failing_first(status: int, count: int, headers: dict[str, str]) -> object:
     return respond
 
 
+# Longer than the tool queue's first backoffs (1 s, then 2 s), so a retry that waited this long
+# waited for the target's Retry-After.
+RETRY_AFTER_S = 4
+
+
 @pytest.mark.parametrize(
-    ("status", "headers"), [(500, {}), (429, {"Retry-After": "2"})], ids=["500", "429"]
+    ("status", "headers"),
+    [(500, {}), (429, {"Retry-After": str(RETRY_AFTER_S)})],
+    ids=["500", "429"],
 )
 @pytest.mark.timeout(TIMEOUT_S + 120)
 def test_a_tool_target_failing_then_recovering_delivers_every_run(
@@ -107,9 +114,27 @@ def test_a_tool_target_failing_then_recovering_delivers_every_run(
         probes.start_runs(fault_stack.deps, RUNS)
         final = finished_or_failed_with_reason(probes, fault_stack, TIMEOUT_S)
         fetches = probes.tool_calls()
+        requests = list(probes.world.pages.requests)
     assert set(final.values()) == {"delivered"}, final
     assert sum(fetches.values()) >= 2 * RUNS  # the failures were retried
     assert all(fetches[r] <= 5 for r in final), fetches  # within the queue's max_attempts
+    if headers:  # each call's next attempt waited for the target's Retry-After
+        gaps = retry_gaps(requests, failed=RUNS)
+        assert gaps and min(gaps) >= RETRY_AFTER_S - 0.5, sorted(gaps)[:5]
+
+
+def retry_gaps(requests: list[ReceivedRequest], failed: int) -> list[float]:
+    """Seconds from each of the first ``failed`` requests to the next one of the same tool call
+    (same ``Idempotency-Key``)."""
+    gaps = []
+    for index, first in enumerate(requests[:failed]):
+        key = first.headers.get("idempotency-key")
+        retry = next(
+            (r for r in requests[index + 1 :] if r.headers.get("idempotency-key") == key), None
+        )
+        if retry is not None:
+            gaps.append(retry.received_at - first.received_at)
+    return gaps
 
 
 @pytest.mark.timeout(TIMEOUT_S + 120)
