@@ -1,4 +1,4 @@
-"""The local provisioner: creates every topic, subscription, queue and bucket of the stack.
+"""The local provisioner: creates every topic, subscription, queue, bucket and platform job.
 
 The names, limits and policies come from :mod:`shared.resources`, the module Terraform is
 checked against, so the local stack and Google Cloud are built from the same declarations. It
@@ -23,6 +23,9 @@ from google.cloud.storage import Client as StorageClient
 from google.protobuf import duration_pb2, field_mask_pb2
 
 from shared import resources
+from shared.adapters.cloud_scheduler import CloudScheduler
+from shared.domain.messages import SweepTick
+from shared.domain.triggers import ScheduledJob
 from shared.gcp_clients import cloud_tasks_client
 from shared.settings import Settings
 
@@ -127,11 +130,25 @@ def provision_buckets(project_id: str) -> None:
             client.create_bucket(resources.bucket_name(project_id, suffix))
 
 
+def sweep_job() -> ScheduledJob:
+    """The Cloud Scheduler job that requests a sweep every minute (Terraform declares the same,
+    ``google_cloud_scheduler_job.sweep``)."""
+    return ScheduledJob(
+        job_id=resources.SWEEP_JOB_ID,
+        schedule=resources.SWEEP_SCHEDULE,
+        time_zone=resources.SWEEP_TIME_ZONE,
+        topic=resources.SWEEP_REQUESTED,
+        data=SweepTick().model_dump_json(),
+        description="Switchyard: move again, or fail, the runs that stopped moving.",
+    )
+
+
 def provision(settings: Settings, push_endpoints: Mapping[str, str]) -> None:
     """Create every resource of the local stack; see the module docstring."""
     provision_pubsub(settings.project_id, push_endpoints)
     provision_queues(settings)
     provision_buckets(settings.project_id)
+    CloudScheduler(settings).put_job(sweep_job())
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from emulators import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-FUNCTIONS = ("preflight", "postgen", "deliver", "alert", "cron", "chain")
+FUNCTIONS = ("preflight", "postgen", "deliver", "alert", "cron", "chain", "sweeper")
 LOCAL_EGRESS = '["127.0.0.0/8"]'
 
 

@@ -24,6 +24,9 @@ RUN_FINISHED: Final = "run-finished"
 # A cron agent's scheduled time came: Cloud Scheduler publishes it (no run exists yet), and the
 # ``cron`` function applies the agent's overlap and missed-tick policies before requesting one.
 RUN_SCHEDULED: Final = "run-scheduled"
+# A minute passed: Cloud Scheduler's sweep job publishes it, and the ``sweeper`` function moves
+# again (or fails) the runs that stopped moving (shared/pipeline/sweeper.py).
+SWEEP_REQUESTED: Final = "sweep-requested"
 
 PIPELINE_TOPICS: Final = (
     RUN_REQUESTED,
@@ -33,6 +36,7 @@ PIPELINE_TOPICS: Final = (
     RUN_STOPPED,
     RUN_FINISHED,
     RUN_SCHEDULED,
+    SWEEP_REQUESTED,
 )
 
 
@@ -91,6 +95,7 @@ SUBSCRIPTIONS: Final = (
         RUN_SCHEDULED, "cron", max_delivery_attempts=100, min_backoff_s=10, max_backoff_s=300
     ),
     Subscription(RUN_FINISHED, "chain"),
+    Subscription(SWEEP_REQUESTED, "sweeper"),
 )
 
 SUBSCRIPTIONS_BY_CONSUMER: Final = {sub.consumer: sub for sub in SUBSCRIPTIONS}
@@ -238,6 +243,12 @@ def credential_secret_id(credential_id: str) -> str:
 
 
 # --- Cloud Scheduler -----------------------------------------------------------------------
+
+
+# The platform's own job: every minute (UTC) it publishes a SweepTick on SWEEP_REQUESTED.
+SWEEP_JOB_ID: Final = "sweep-stalled-runs"
+SWEEP_SCHEDULE: Final = "* * * * *"
+SWEEP_TIME_ZONE: Final = "Etc/UTC"
 
 
 def scheduler_job_id(agent_id: str) -> str:

@@ -29,6 +29,13 @@ class RunMessage(Model):
     run_id: str
 
 
+class SweepTick(Model):
+    """The data of a ``sweep-requested`` message: nothing but its version (the minute is the
+    message's own; :func:`shared.pipeline.sweeper.sweep` reads the clock)."""
+
+    schema_version: Literal[1] = 1
+
+
 class ModelStepTask(Model):
     """Cloud Task body: take model step ``step`` of run ``run_id``."""
 

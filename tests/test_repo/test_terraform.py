@@ -19,8 +19,10 @@ import yaml
 from pydantic import AliasChoices
 
 import shared.adapters
+from emulators.provision import sweep_job
 from shared import resources
 from shared.adapters.firestore_support import FirestoreIndex
+from shared.domain.messages import SweepTick
 from shared.settings import Settings
 from tests.test_repo import port_usage
 from tests.test_repo import terraform_model as tf
@@ -91,6 +93,15 @@ def test_dead_letter_topics_each_keep_their_messages(module: tf.Config) -> None:
     assert topic["name"] == "${each.value.dead_letter_topic}"
     assert inspect["name"] == "${each.value.dead_letter_subscription}"
     assert inspect["topic"] == "${google_pubsub_topic.dead_letter[each.key].id}"
+    assert tf.block(inspect, "expiration_policy")["ttl"] == ""
+
+
+def test_the_task_dead_letter_topic_keeps_what_the_executor_gives_up_on(module: tf.Config) -> None:
+    topic = module.resource("google_pubsub_topic", "task_dead_letter")
+    inspect = module.resource("google_pubsub_subscription", "task_dead_letter_inspect")
+    assert topic["name"] == resources.TASK_DEAD_LETTER_TOPIC
+    assert inspect["name"] == resources.TASK_DEAD_LETTER_SUBSCRIPTION
+    assert inspect["topic"] == "${google_pubsub_topic.task_dead_letter.id}"
     assert tf.block(inspect, "expiration_policy")["ttl"] == ""
 
 
@@ -175,6 +186,12 @@ def test_every_runtime_identity_has_its_grants_listed(local: dict[str, Any]) -> 
 STATIC_OVERREACH = {
     ("deliver", "secrets"): "shared/pipeline/delivery.py also holds the executor's webhook "
     "delivery task, which signs; the deliver function only enqueues it",
+    **{
+        ("sweeper", port): "shared/pipeline/sweeper.py imports shared/pipeline/execution.py and "
+        "tool_calls.py for their task ids and paths only: it enqueues the executor's work, and "
+        "the executor calls the model, writes traces and reads credentials"
+        for port in ("model", "blobs", "secrets")
+    },
 }
 
 
@@ -376,6 +393,37 @@ def test_executor_is_private_and_invoked_with_oidc(
 def test_scheduler_jobs_publish_the_scheduled_topic(local: dict[str, Any]) -> None:
     assert local["scheduler_topic"] == resources.RUN_SCHEDULED
     assert resources.scheduler_job_id(SENTINEL).startswith("agent-")
+
+
+def test_the_sweep_job_requests_a_sweep_every_minute(
+    local: dict[str, Any], module: tf.Config
+) -> None:
+    job = sweep_job()  # what the local provisioner creates in the Scheduler emulator
+    assert local["sweep_job"] == {
+        "name": job.job_id,
+        "schedule": job.schedule,
+        "time_zone": job.time_zone,
+        "topic": job.topic,
+        "data": job.data,
+    }
+    assert (job.job_id, job.schedule, job.time_zone, job.topic) == (
+        resources.SWEEP_JOB_ID, "* * * * *", "Etc/UTC", resources.SWEEP_REQUESTED
+    )  # fmt: skip
+    assert SweepTick.model_validate_json(job.data) == SweepTick()
+    assert resources.SUBSCRIPTIONS_BY_CONSUMER["sweeper"].topic == resources.SWEEP_REQUESTED
+    declared = module.resource("google_cloud_scheduler_job", "sweep")
+    for argument in ("name", "schedule", "time_zone"):
+        assert declared[argument] == "${local.sweep_job." + argument + "}"
+    target = tf.block(declared, "pubsub_target")
+    assert target["topic_name"] == "${google_pubsub_topic.pipeline[local.sweep_job.topic].id}"
+    assert target["data"] == "${base64encode(local.sweep_job.data)}"
+    publisher = module.resource("google_pubsub_topic_iam_member", "sweep_publisher")
+    assert publisher["topic"] == "${google_pubsub_topic.pipeline[local.sweep_job.topic].name}"
+    assert publisher["member"] == (
+        "serviceAccount:${google_project_service_identity.cloudscheduler.email}"
+    )
+    # The cron agents' jobs are made at run time; this is the only job Terraform declares.
+    assert set(module.resources["google_cloud_scheduler_job"]) == {"sweep"}
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

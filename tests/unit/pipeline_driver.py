@@ -16,7 +16,7 @@ from shared.adapters.in_memory_task_queue import EnqueuedTask, InMemoryTaskQueue
 from shared.composition import Dependencies
 from shared.domain.messages import ModelStepTask, ToolCallTask, WebhookDeliveryTask
 from shared.pipeline import alerting, delivery, execution, postgen, preflight
-from shared.transport import cloud_tasks, pubsub, scheduled
+from shared.transport import cloud_tasks, pubsub, scheduled, sweeps
 from shared.triggers import chain, cron_intake
 
 STAGES: dict[str, pubsub.StageHandler] = {
@@ -91,6 +91,8 @@ class PipelineDriver:
         if topic == resources.RUN_SCHEDULED:
             handler = cron_intake.handle_scheduled_tick
             outcome = scheduled.process(self.deps, envelope, subscription, handler)
+        elif topic == resources.SWEEP_REQUESTED:
+            outcome = sweeps.process(self.deps, envelope, subscription)
         else:
             outcome = pubsub.process(self.deps, envelope, subscription, STAGES[topic])
         self.outcomes.append(outcome.value)

@@ -140,12 +140,16 @@ def test_a_tampered_body_or_another_secret_is_401_and_starts_nothing(
 
 
 @pytest.mark.parametrize("preset", ["standard", "stripe", "slack"])
-@pytest.mark.parametrize("skew_s", [-301, 301])
+@pytest.mark.parametrize("skew_s", [-305, 305])
 def test_a_timestamp_more_than_five_minutes_off_is_401(
-    api: ApiHarness, preset: WebhookPreset, skew_s: int
+    harness: tuple[ApiHarness, FakeClock], preset: WebhookPreset, skew_s: int
 ) -> None:
+    api, clock = harness
     trigger = webhook_agent(api, preset)
-    at = datetime.now(UTC) + timedelta(seconds=skew_s)
+    # Five seconds past the tolerance of the clock that checks it: the standardwebhooks
+    # package reads the wall clock, the Stripe and Slack checks the platform's (frozen) clock.
+    now = datetime.now(UTC) if preset == "standard" else clock.now
+    at = now + timedelta(seconds=skew_s)
 
     response = send_signed(api, trigger, payload_for(preset, "d"), at=at)
 

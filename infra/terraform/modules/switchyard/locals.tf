@@ -10,7 +10,7 @@ locals {
 
   # --- Pub/Sub: shared.resources.PIPELINE_TOPICS and SUBSCRIPTIONS -------------------------------
 
-  topics = ["run-requested", "run-approved", "run-generated", "run-passed", "run-stopped", "run-finished", "run-scheduled"]
+  topics = ["run-requested", "run-approved", "run-generated", "run-passed", "run-stopped", "run-finished", "run-scheduled", "sweep-requested"]
 
   # <topic>--<consumer>; dead letters <subscription>-dlq, kept by <subscription>-dlq--inspect.
   subscriptions = {
@@ -92,6 +92,17 @@ locals {
       dead_letter_topic        = "run-finished--chain-dlq"
       dead_letter_subscription = "run-finished--chain-dlq--inspect"
     }
+    "sweep-requested--sweeper" = {
+      topic                    = "sweep-requested"
+      consumer                 = "sweeper"
+      push_path                = "/"
+      ack_deadline_s           = 60
+      max_delivery_attempts    = 5
+      min_backoff_s            = 1
+      max_backoff_s            = 60
+      dead_letter_topic        = "sweep-requested--sweeper-dlq"
+      dead_letter_subscription = "sweep-requested--sweeper-dlq--inspect"
+    }
   }
 
   # Subscriptions to a Cloud Run service are push subscriptions declared here; those to a
@@ -101,7 +112,8 @@ locals {
 
   # --- Cloud Tasks: shared.resources.QUEUES -------------------------------------------------------
 
-  # enqueuers: the runtime service accounts that create tasks on the queue.
+  # enqueuers: the runtime service accounts that create tasks on the queue. The sweeper enqueues
+  # again the model step or tool calls a stalled running run waits for (shared/pipeline/sweeper.py).
   queues = {
     "model-steps" = {
       max_dispatches_per_second = 10
@@ -110,7 +122,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
     "webhook-deliveries" = {
       max_dispatches_per_second = 20
@@ -128,7 +140,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
     "tool-http-request" = {
       max_dispatches_per_second = 5
@@ -137,7 +149,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
     "tool-user-http" = {
       max_dispatches_per_second = 5
@@ -146,7 +158,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
     "tool-slack-post" = {
       max_dispatches_per_second = 1
@@ -155,7 +167,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
     "tool-gcs-write" = {
       max_dispatches_per_second = 10
@@ -164,7 +176,7 @@ locals {
       min_backoff_s             = 1
       max_backoff_s             = 60
       max_doublings             = 4
-      enqueuers                 = ["executor"]
+      enqueuers                 = ["executor", "sweeper"]
     }
   }
 
@@ -288,6 +300,8 @@ locals {
     alert     = []
     cron      = ["run-requested"]
     chain     = ["run-requested"]
+    # Republishes a stalled run's status topic, or fails it past its time limit.
+    sweeper = ["run-requested", "run-approved", "run-generated", "run-passed", "run-stopped"]
   }
   dead_letter_publishers = { for name, sub in local.subscriptions : name => sub.consumer }
 
@@ -307,4 +321,15 @@ locals {
   scheduler_topic        = "run-scheduled"
   scheduler_job_managers = ["api"]
   scheduler_job_deleters = ["cron"]
+
+  # The platform's own job (shared.resources.SWEEP_JOB_ID, SWEEP_SCHEDULE, SWEEP_TIME_ZONE): every
+  # minute it publishes a shared.domain.messages.SweepTick on sweep-requested, as the Cloud
+  # Scheduler service agent, and the sweeper function moves the stalled runs (scheduler.tf).
+  sweep_job = {
+    name      = "sweep-stalled-runs"
+    schedule  = "* * * * *"
+    time_zone = "Etc/UTC"
+    topic     = "sweep-requested"
+    data      = "{\"schema_version\":1}"
+  }
 }
