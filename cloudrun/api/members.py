@@ -71,7 +71,8 @@ def add_member() -> tuple[Response, int]:
         caller_org_id(),
         parse_body(NewMember),
         caller_actor(),
-        api_context().id_tokens.uid_for_email,
+        # Firebase is reached only when the person is named by email.
+        lambda email: api_context().id_tokens.uid_for_email(email),
     )
     describe_change(membership.uid, role=membership.role)
     return jsonify(membership), 201 if created else 200

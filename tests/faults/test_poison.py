@@ -27,6 +27,10 @@ PATHS = {resources.MODEL_STEPS_QUEUE.name: MODEL_STEP_PATH,
          resources.WEBHOOK_DELIVERIES_QUEUE.name: WEBHOOK_DELIVERY_PATH}  # fmt: skip
 
 
+# Scheduler ticks (cron, sweeper): their messages name no run, so poison fails none.
+TICK_TOPICS = frozenset({resources.RUN_SCHEDULED, resources.SWEEP_REQUESTED})
+
+
 @pytest.fixture(scope="module")
 def probes(fault_stack: FaultStack) -> Iterator[Fleet]:
     with fleet(fault_stack, agents=1) as made:
@@ -96,7 +100,7 @@ def test_a_garbled_message_naming_a_run_is_dead_lettered_and_fails_the_run(
 
     found = dead_letter(fault_stack, declared.dead_letter_subscription, data)
     assert found.attributes["error_code"] == "malformed_message"
-    if declared.topic == resources.RUN_SCHEDULED:  # a tick names no run: nothing to fail
+    if declared.topic in TICK_TOPICS:  # a tick names no run: nothing to fail
         assert fault_stack.deps.runs.get_run(run.run_id).status is RunStatus.REQUESTED
     else:
         assert_failed_with(fault_stack, probes, run, "malformed_message")
