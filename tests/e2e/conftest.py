@@ -1,18 +1,28 @@
 """End-to-end fixtures: an organisation on the local stack, the example agents' outside world,
-and an API client, all through the deployed process shapes the stack started."""
+and API clients (a small httpx one, the SDK's, the CLI's variables), all through the deployed
+process shapes the stack started."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from examples.scenario import ApiClient, OutsideWorld, outside_world
+from examples.scenario import (
+    PRICE_MONITOR,
+    ApiClient,
+    OutsideWorld,
+    outside_world,
+    register_model_script,
+    render,
+)
 from shared import resources
 from shared.auth.onboarding import create_org_with_key
 from shared.composition import Dependencies, build_dependencies
 from shared.settings import Settings
+from switchyard import Client
 
 
 @dataclass(frozen=True)
@@ -43,3 +53,29 @@ def tenant(deps: Dependencies, stack: Settings) -> Tenant:
 def world(tenant: Tenant) -> Iterator[OutsideWorld]:
     with outside_world(tenant.signing_secret) as served:
         yield served
+
+
+@pytest.fixture
+def client(stack: Settings, tenant: Tenant) -> Client:
+    """The SDK's client, with the tenant's key."""
+    assert stack.api_url
+    return Client(stack.api_url, tenant.api.api_key)
+
+
+@pytest.fixture
+def price_monitor(stack: Settings, world: OutsideWorld) -> str:
+    """The price monitor's spec, its model script registered."""
+    assert stack.vertex_base_url
+    register_model_script(stack.vertex_base_url, PRICE_MONITOR, world.variables())
+    return render(PRICE_MONITOR / "agent.yaml", world.variables())
+
+
+@pytest.fixture
+def env(stack: Settings, tenant: Tenant, tmp_path: Path) -> dict[str, str]:
+    """The CLI's credentials in its variables, and a config directory of the test's own."""
+    assert stack.api_url
+    return {
+        "SWITCHYARD_API_URL": stack.api_url,
+        "SWITCHYARD_API_KEY": tenant.api.api_key,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }

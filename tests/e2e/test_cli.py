@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from examples.scenario import (
@@ -22,17 +21,6 @@ from shared.settings import Settings
 from switchyard.cli import app
 from tests.e2e.conftest import Tenant
 from tests.e2e.sdk_support import hold_pages
-
-
-@pytest.fixture
-def env(stack: Settings, tenant: Tenant, tmp_path: Path) -> dict[str, str]:
-    """The CLI's credentials in its variables, and a config directory of the test's own."""
-    assert stack.api_url
-    return {
-        "SWITCHYARD_API_URL": stack.api_url,
-        "SWITCHYARD_API_KEY": tenant.api.api_key,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
 
 
 def switchyard(env: Mapping[str, str | None], *args: str) -> Result:

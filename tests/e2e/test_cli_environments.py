@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from examples.scenario import PRICE_MONITOR, OutsideWorld
 from shared.settings import Settings
-from tests.e2e.conftest import Tenant
 from tests.e2e.test_cli import as_json, example_file, switchyard
 
 NAME = "competitor-price-monitor"
-
-
-@pytest.fixture
-def env(stack: Settings, tenant: Tenant, tmp_path: Path) -> dict[str, str]:
-    """The CLI's credentials in its variables, and a config directory of the test's own."""
-    assert stack.api_url
-    return {
-        "SWITCHYARD_API_URL": stack.api_url,
-        "SWITCHYARD_API_KEY": tenant.api.api_key,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
 
 
 def test_promote_rollback_and_runs_in_an_environment(

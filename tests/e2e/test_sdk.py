@@ -8,26 +8,12 @@ import time
 
 import pytest
 
-from examples.scenario import PRICE_MONITOR, OutsideWorld, register_model_script, render
+from examples.scenario import OutsideWorld
 from shared.composition import Dependencies
 from shared.settings import Settings
 from switchyard import AsyncClient, Client, ConflictError, NotFoundError, RunEvent
 from tests.e2e.conftest import Tenant
 from tests.e2e.sdk_support import DroppingProxy, hold_pages
-
-
-@pytest.fixture
-def client(stack: Settings, tenant: Tenant) -> Client:
-    assert stack.api_url
-    return Client(stack.api_url, tenant.api.api_key)
-
-
-@pytest.fixture
-def price_monitor(stack: Settings, world: OutsideWorld) -> str:
-    """The price monitor's spec, its model script registered."""
-    assert stack.vertex_base_url
-    register_model_script(stack.vertex_base_url, PRICE_MONITOR, world.variables())
-    return render(PRICE_MONITOR / "agent.yaml", world.variables())
 
 
 def _assert_whole_log(events: list[RunEvent], last: str) -> None:

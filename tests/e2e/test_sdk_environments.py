@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from examples.scenario import PRICE_MONITOR, OutsideWorld, register_model_script, render
 from shared.auth.onboarding import create_org_with_key
 from shared.composition import Dependencies
 from shared.settings import Settings
@@ -19,19 +18,6 @@ from switchyard import (
     NotFoundError,
 )
 from tests.e2e.conftest import Tenant
-
-
-@pytest.fixture
-def client(stack: Settings, tenant: Tenant) -> Client:
-    assert stack.api_url
-    return Client(stack.api_url, tenant.api.api_key)
-
-
-@pytest.fixture
-def price_monitor(stack: Settings, world: OutsideWorld) -> str:
-    assert stack.vertex_base_url
-    register_model_script(stack.vertex_base_url, PRICE_MONITOR, world.variables())
-    return render(PRICE_MONITOR / "agent.yaml", world.variables())
 
 
 def _versions(client: Client, agent_id: str) -> dict[str, int]:
