@@ -118,7 +118,9 @@ def test_an_event_stream_resumes_after_its_connection_drops(
         events = list(proxied.stream_events(run.run_id))
 
     _assert_whole_log(events, "run.delivered")
-    assert len(proxy.stream_requests) >= 3
+    # At least one resumption; the second cut may fall after a chunk that already carried the
+    # terminal event (a busy machine batches events), and then there is nothing to resume.
+    assert len(proxy.stream_requests) >= 2
     resumed = [head.lower() for head in proxy.stream_requests[1:]]
     assert all("last-event-id: " in head for head in resumed)
 
