@@ -13,6 +13,7 @@ import os
 import random
 import re
 import string
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ from shared import resources
 from shared.auth.onboarding import create_org_with_key
 from shared.composition import Dependencies, build_dependencies
 from shared.domain.runs import Run
+from shared.pipeline.sweeper import sweep
 from shared.pipeline.trigger import request_run
 from shared.settings import Settings
 
@@ -270,3 +272,27 @@ def assert_exactly_once(
         if (deliveries[run_id], calls[run_id], models[run_id]) != (1, 1, 2)
     }
     assert not wrong, f"(deliveries, tool calls, model calls) other than (1, 1, 2): {wrong}"
+
+
+SWEEP_EVERY_S = 5.0
+STALLED_AFTER_S = 20.0  # shorter than in production (5 min), to keep the tests short
+
+
+@contextmanager
+def sweeping(deps: Dependencies) -> Iterator[list[str]]:
+    """Sweep every :data:`SWEEP_EVERY_S` seconds during the block; yields the runs moved again."""
+    republished: list[str] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(SWEEP_EVERY_S):
+            report = sweep(deps, stalled_after_s=STALLED_AFTER_S)
+            republished.extend(report.republished + report.resumed)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield republished
+    finally:
+        stop.set()
+        thread.join()

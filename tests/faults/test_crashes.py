@@ -12,15 +12,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from emulators.services import FUNCTIONS
-from shared.composition import Dependencies
-from shared.pipeline.sweeper import sweep
-from tests.faults.harness import FaultStack, fleet, seeded, wait_terminal
+from tests.faults.harness import FaultStack, fleet, seeded, sweeping, wait_terminal
 
 RUNS = int(os.environ.get("SWITCHYARD_FAULT_RUNS") or 100)
 AGENTS = 5
@@ -30,28 +26,6 @@ KILL_WINDOW_S = 40.0  # the burst of runs is in flight for about this long
 # the model step's 60 s limit + 30 s (shared/pipeline/leases.py), after ~15 s of backoff.
 SETTLE_S = 240.0
 SERVICES = ("executor", *FUNCTIONS)
-SWEEP_EVERY_S = 5.0
-STALLED_AFTER_S = 20.0  # shorter than in production (5 min), to keep the test short
-
-
-@contextmanager
-def sweeping(deps: Dependencies) -> Iterator[list[str]]:
-    """Sweep every :data:`SWEEP_EVERY_S` seconds during the block; yields the runs moved again."""
-    republished: list[str] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(SWEEP_EVERY_S):
-            report = sweep(deps, stalled_after_s=STALLED_AFTER_S)
-            republished.extend(report.republished + report.resumed)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        yield republished
-    finally:
-        stop.set()
-        thread.join()
 
 
 @pytest.mark.timeout(SETTLE_S + 120)
