@@ -114,7 +114,7 @@ def model_calls(state_dir: Path, run_id: str) -> int:
     return sum(1 for line in log.splitlines() if "answers" in line and run_id in line)
 
 
-def wait_for_copies(state_dir: Path, task_ids: list[str], timeout_s: float = 30.0) -> None:
+def wait_for_copies(state_dir: Path, task_ids: list[str], timeout_s: float = 90.0) -> None:
     """Block until the executor answered every copy of each task; fail after ``timeout_s``."""
     expected = {task_name_id(task_id): set(range(1, COPIES + 1)) for task_id in task_ids}
     deadline = time.monotonic() + timeout_s
@@ -146,7 +146,7 @@ def test_every_task_delivered_twice_makes_one_set_of_tool_calls_and_one_delivery
             delivery_id(run_id, 0),
         ],
     )
-    events = [event_type for event_type, _data in tenant.api.events(run_id, timeout_s=30)]
+    events = [event_type for event_type, _data in tenant.api.events(run_id, timeout_s=90)]
 
     assert run["status"] == "delivered", run
     assert model_calls(duplicating_stack.state_dir, run_id) == 2  # once a step
